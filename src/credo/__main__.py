@@ -1,0 +1,5 @@
+"""Run the credo command line with ``python -m credo``."""
+
+from credo.cli.app import main
+
+main()

@@ -1,0 +1,490 @@
+"""File ingestion: read → validate → check source and consent → pseudonymise → vault → lake.
+
+One call of :meth:`Ingestor.ingest` is one Delta commit: a killed or failed ingest leaves the
+lake at its previous version. Rejected records never stop the batch; each is written to the
+rejects file with its row number, field and reason — never with the offending value, which may
+be personal data.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from itertools import chain
+from pathlib import Path
+from typing import IO, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from sqlalchemy import Engine, update
+
+from credo.clock import Clock
+from credo.consent.collection import ConsentRegistry
+from credo.events.readers import InputFile, open_input, read_batches
+from credo.events.schemas import (
+    EVENT_TYPES,
+    TYPE_CATEGORY,
+    payload_field_roles,
+)
+from credo.events.sources import Source, SourceRegistry
+from credo.events.validate import RawBatch, Rejects, Verdicts, validate
+from credo.lake.delta import LAKE_SCHEMA, DeltaEventLake, lake_column_name
+from credo.privacy.tokens import Tokeniser
+from credo.privacy.vault import IdentityVault, PersonalValue
+from credo.settings import IngestSettings
+from credo.storage.tables import ingest_runs
+
+__all__ = ["IngestReport", "Ingestor"]
+
+Progress = Callable[[str, int], None]
+_CATEGORY_BY_TYPE = pa.array([TYPE_CATEGORY[t] for t in EVENT_TYPES])
+_PERSONAL = [name for name, role in payload_field_roles().items() if role == "personal"]
+_REFS = [name for name, role in payload_field_roles().items() if role == "ref"]
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What an ingest did."""
+
+    inputs: list[str]
+    read: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    by_reason: Counter[str] = field(default_factory=Counter)
+    lake_version: int | None = None
+    seconds: float = 0.0
+    rejects_path: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as a JSON-ready mapping."""
+        return {
+            "inputs": self.inputs,
+            "read": self.read,
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "rejected_by_reason": dict(sorted(self.by_reason.items())),
+            "lake_version": self.lake_version,
+            "seconds": round(self.seconds, 3),
+            "rejects_file": self.rejects_path,
+        }
+
+
+class _RejectsWriter:
+    def __init__(self, path: Path | None) -> None:
+        self._path = path
+        self._handle: IO[str] | None = None
+
+    def write(self, input_name: str, rejects: Rejects) -> None:
+        if self._path is None or not len(rejects):
+            return
+        if self._handle is None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self._path.open("w", encoding="utf-8")
+        for row, event_id, fld, reason, detail in zip(
+            rejects.rows,
+            rejects.event_ids,
+            rejects.fields,
+            rejects.reasons,
+            rejects.details,
+            strict=True,
+        ):
+            record = {
+                "input": input_name,
+                "row": row,
+                "event_id": event_id,
+                "field": fld,
+                "reason": reason,
+                "detail": detail,
+            }
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+
+    def close(self) -> None:
+        if self._handle is not None:
+            self._handle.close()
+
+
+@contextmanager
+def _exclusive(lock_path: Path) -> Iterator[None]:
+    """One writer at a time: the duplicate check and the append must not interleave."""
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with lock_path.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Ingestor:
+    """Ingests event files into the lake for registered, consenting sources."""
+
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        lake: DeltaEventLake,
+        vault: IdentityVault,
+        tokeniser: Tokeniser,
+        sources: SourceRegistry,
+        consents: ConsentRegistry,
+        clock: Clock,
+        settings: IngestSettings,
+    ) -> None:
+        self._engine = engine
+        self._lake = lake
+        self._vault = vault
+        self._tokeniser = tokeniser
+        self._sources = sources
+        self._consents = consents
+        self._clock = clock
+        self._settings = settings
+
+    def ingest(
+        self,
+        paths: Sequence[str],
+        *,
+        source: str | None = None,
+        rejects_path: Path | None = None,
+        on_progress: Progress | None = None,
+    ) -> IngestReport:
+        """Ingest ``paths`` (``-`` is stdin) in one commit; see the module docstring."""
+        submitter = self._sources.get(source) if source is not None else None
+        inputs = [open_input(path) for path in paths]
+        report = IngestReport(
+            inputs=list(paths), rejects_path=str(rejects_path) if rejects_path else None
+        )
+        run_id = self._start_run(report, source)
+        started = time.perf_counter()
+        writer = _RejectsWriter(rejects_path)
+        run = _Run(self, submitter, report, writer, on_progress)
+        status = "failed"
+        try:
+            with _exclusive(self._lake.path.parent / ".ingest.lock"):
+                batches = run.lake_batches(inputs)
+                first = next(batches, None)
+                if first is not None:
+                    report.lake_version = self._lake.append(chain([first], batches))
+                else:
+                    report.lake_version = self._lake.version()
+            status = "done"
+        finally:
+            writer.close()
+            report.seconds = time.perf_counter() - started
+            self._finish_run(run_id, report, status)
+            self._vault.forget_cached_keys()
+        return report
+
+    def _start_run(self, report: IngestReport, source: str | None) -> int:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                ingest_runs.insert().values(
+                    source=source,
+                    started_at=self._clock.now(),
+                    inputs=json.dumps(report.inputs),
+                    status="running",
+                    read=0,
+                    accepted=0,
+                    duplicates=0,
+                    rejected=0,
+                    rejects_by_reason="{}",
+                )
+            )
+            key = result.inserted_primary_key
+            assert key is not None
+            return int(key[0])
+
+    def _finish_run(self, run_id: int, report: IngestReport, status: str) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.id == run_id)
+                .values(
+                    finished_at=self._clock.now(),
+                    status=status,
+                    read=report.read,
+                    accepted=report.accepted if status == "done" else 0,
+                    duplicates=report.duplicates,
+                    rejected=report.rejected,
+                    rejects_by_reason=json.dumps(dict(report.by_reason)),
+                    lake_version=report.lake_version,
+                )
+            )
+
+
+class _Run:
+    """State of one ingest: counters, keys seen, lake keys loaded per (source, month)."""
+
+    def __init__(
+        self,
+        ingestor: Ingestor,
+        submitter: Source | None,
+        report: IngestReport,
+        rejects: _RejectsWriter,
+        on_progress: Progress | None,
+    ) -> None:
+        self.ing = ingestor
+        self.submitter = submitter
+        self.report = report
+        self.rejects = rejects
+        self.on_progress = on_progress
+        self.seen: set[str] = set()
+        self.loaded: set[tuple[str, str]] = set()
+        self.stored: set[str] = set()
+        self.known_sources: dict[str, Source | None] = {}
+        self.stored_identifiers: set[tuple[str, str]] = set()
+
+    def lake_batches(self, inputs: Sequence[InputFile]) -> Iterator[pa.RecordBatch]:
+        settings = self.ing._settings
+        for item in inputs:
+            done = 0
+            for raw in read_batches(
+                item, batch_rows=settings.batch_rows, max_record_bytes=settings.max_record_bytes
+            ):
+                batch = self._process(item.path, raw)
+                done += len(raw) + len(raw.parse_rejects)
+                if self.on_progress is not None:
+                    self.on_progress(item.path, done)
+                if batch is not None and batch.num_rows:
+                    yield batch
+
+    def _reject(self, input_name: str, rejects: Rejects) -> None:
+        self.report.rejected += len(rejects)
+        self.report.by_reason.update(rejects.reasons)
+        self.rejects.write(input_name, rejects)
+
+    def _process(self, input_name: str, raw: RawBatch) -> pa.RecordBatch | None:
+        now = self.ing._clock.now()
+        self.report.read += len(raw) + len(raw.parse_rejects)
+        parse = Rejects()
+        for row, fld, reason, detail in raw.parse_rejects:
+            parse.add(row, None, fld, reason, detail)
+        self._reject(input_name, parse)
+        valid, rejects = validate(
+            raw,
+            now=now,
+            future_skew_seconds=self.ing._settings.future_skew_seconds,
+            min_year=self.ing._settings.min_year,
+        )
+        self._reject(input_name, rejects)
+        table = valid.table
+        if not table.num_rows:
+            return None
+        verdicts = Verdicts(valid.rows, table.column("event_id").combine_chunks())
+        table = self._check_sources(table, verdicts)
+        subjects, counterparts = self._tokenise(table, verdicts)
+        categories = pc.take(
+            _CATEGORY_BY_TYPE, pc.index_in(table.column("type"), pa.array(EVENT_TYPES))
+        )
+        allowed = self.ing._consents.allowed(
+            subjects, categories, table.column("source").combine_chunks()
+        )
+        verdicts.mark(~allowed, "subject", "no_consent", "no consent for this category and source")
+        self._reject(input_name, verdicts.rejects)
+        keep = pa.array(~verdicts.bad)
+        table = table.filter(keep)
+        if not table.num_rows:
+            return None
+        subjects = subjects.filter(keep)
+        counterparts = counterparts.filter(keep)
+        categories = categories.filter(keep)
+        self._store_personal(table, subjects)
+        lake = self._lake_table(table, subjects, counterparts, categories, now)
+        return self._drop_stored(lake)
+
+    def _check_sources(self, table: pa.Table, verdicts: Verdicts) -> pa.Table:
+        column = table.column("source").combine_chunks()
+        if self.submitter is not None:
+            name = self.submitter.name
+            named = np.asarray(column.is_valid(), dtype=bool)
+            other = named & ~np.asarray(pc.fill_null(pc.equal(column, name), False), dtype=bool)
+            verdicts.mark(other, "source", "source_mismatch", f"the ingest is for source {name}")
+            column = pc.fill_null(column, name)
+            table = table.set_column(table.schema.get_field_index("source"), "source", column)
+        else:
+            verdicts.mark(
+                ~np.asarray(column.is_valid(), dtype=bool),
+                "source",
+                "missing_field",
+                "required when the ingest names no source",
+            )
+        names = [n for n in pc.unique(column).to_pylist() if n is not None]
+        missing = [n for n in names if n not in self.known_sources]
+        if missing:
+            found = self.ing._sources.find(missing)
+            self.known_sources.update({n: found.get(n) for n in missing})
+        types = table.column("type").combine_chunks()
+        for name in names:
+            registered = self.known_sources[name]
+            rows = np.asarray(pc.fill_null(pc.equal(column, name), False), dtype=bool)
+            if registered is None:
+                verdicts.mark(rows, "source", "unknown_source", "not a registered source")
+                continue
+            allowed_types = [t for t in EVENT_TYPES if TYPE_CATEGORY[t] in registered.categories]
+            ok = np.asarray(pc.is_in(types, pa.array(allowed_types, pa.string())), dtype=bool)
+            verdicts.mark(
+                rows & ~ok,
+                "type",
+                "category_not_allowed",
+                f"source {name} may send {','.join(sorted(registered.categories))}",
+            )
+        keys = pc.binary_join_element_wise(
+            column, table.column("event_id").combine_chunks(), "\x1f"
+        )
+        duplicate = np.zeros(table.num_rows, dtype=bool)
+        for i, key in enumerate(keys.to_pylist()):
+            if key in self.seen:
+                duplicate[i] = True
+            elif not verdicts.bad[i]:
+                self.seen.add(key)
+        verdicts.mark(duplicate, "event_id", "duplicate_id", "event_id repeated in this ingest")
+        return table
+
+    def _tokenise(self, table: pa.Table, verdicts: Verdicts) -> tuple[pa.Array, pa.Array]:
+        tok = self.ing._tokeniser
+        subjects, bad = tok.map_array(table.column("subject").combine_chunks(), "subject")
+        verdicts.mark(
+            np.asarray(bad, dtype=bool),
+            "subject",
+            "bad_value",
+            "neither a phone (+digits) nor an id",
+        )
+        counterparts, bad = tok.map_array(table.column("counterpart").combine_chunks(), "subject")
+        verdicts.mark(
+            np.asarray(bad, dtype=bool),
+            "counterpart",
+            "bad_value",
+            "neither a phone (+digits) nor an id",
+        )
+        return subjects, counterparts
+
+    def _store_personal(self, table: pa.Table, subjects: pa.Array) -> None:
+        """Identifier of each (subject, source) and personal fields of profile updates → vault."""
+        tok = self.ing._tokeniser
+        sources = table.column("source").combine_chunks()
+        occurred = table.column("occurred_at").combine_chunks()
+        identifiers = table.column("subject").combine_chunks()
+        values: list[PersonalValue] = []
+        first: dict[tuple[str, str], int] = {}
+        for i, key in enumerate(zip(subjects.to_pylist(), sources.to_pylist(), strict=True)):
+            if key not in self.stored_identifiers and key not in first:
+                first[key] = i
+        for (subject, source), i in first.items():
+            raw = identifiers[i].as_py()
+            values.append(
+                PersonalValue(
+                    subject,
+                    "identifier",
+                    source,
+                    raw,
+                    tok.fingerprint("identifier", raw),
+                    occurred[i].as_py(),
+                )
+            )
+        self.stored_identifiers.update(first)
+        profile = np.flatnonzero(
+            np.asarray(pc.equal(table.column("type"), "profile_update"), dtype=bool)
+        )
+        if len(profile):
+            for name in _PERSONAL:
+                column = table.column(name).combine_chunks().take(pa.array(profile))
+                for j, value in enumerate(column.to_pylist()):
+                    if value is None:
+                        continue
+                    i = int(profile[j])
+                    values.append(
+                        PersonalValue(
+                            subjects[i].as_py(),
+                            name,
+                            sources[i].as_py(),
+                            value,
+                            tok.fingerprint(name, value),
+                            occurred[i].as_py(),
+                        )
+                    )
+        self.ing._vault.store(values)
+
+    def _lake_table(
+        self,
+        table: pa.Table,
+        subjects: pa.Array,
+        counterparts: pa.Array,
+        categories: pa.Array,
+        now: Any,
+    ) -> pa.Table:
+        tok = self.ing._tokeniser
+        n = table.num_rows
+        sources = table.column("source").combine_chunks()
+        occurred = table.column("occurred_at").combine_chunks()
+        columns: dict[str, pa.Array] = {
+            "event_id": table.column("event_id").combine_chunks(),
+            "source": sources,
+            "subject": subjects,
+            "type": table.column("type").combine_chunks(),
+            "category": categories,
+            "occurred_at": occurred,
+            "ingested_at": pa.array(np.full(n, int(now.timestamp() * 1_000_000)), pa.int64()).cast(
+                pa.timestamp("us", tz="UTC")
+            ),
+            "schema_version": pc.cast(table.column("schema_version"), pa.int32()),
+            "supersedes": table.column("supersedes").combine_chunks(),
+            "counterpart": counterparts,
+            "month": pc.strftime(occurred, format="%Y-%m"),
+        }
+        for name in _REFS:
+            columns[name] = _per_source(tok, table.column(name).combine_chunks(), sources)
+        for name in _PERSONAL:
+            columns[lake_column_name(name)] = tok.map_array(
+                table.column(name).combine_chunks(), "fingerprint", name
+            )[0]
+        arrays = [
+            columns[f.name] if f.name in columns else table.column(f.name).combine_chunks()
+            for f in LAKE_SCHEMA
+        ]
+        return pa.Table.from_arrays(
+            [a.cast(f.type) for a, f in zip(arrays, LAKE_SCHEMA, strict=True)], schema=LAKE_SCHEMA
+        )
+
+    def _drop_stored(self, lake: pa.Table) -> pa.RecordBatch | None:
+        """Leave out events the lake already holds (idempotent re-ingest)."""
+        pairs = lake.select(["source", "month"]).group_by(["source", "month"]).aggregate([])
+        todo = [
+            (s, m)
+            for s, m in zip(*pairs.to_pydict().values(), strict=True)
+            if (s, m) not in self.loaded
+        ]
+        if todo:
+            stored = self.ing._lake.existing_keys({s for s, _ in todo}, {m for _, m in todo})
+            self.stored |= stored
+            self.loaded.update(todo)
+        if self.stored:
+            keys = pc.binary_join_element_wise(
+                lake.column("source"), lake.column("event_id"), "\x1f"
+            )
+            present = pc.is_in(keys, value_set=pa.array(list(self.stored), pa.string()))
+            self.report.duplicates += int(pc.sum(present).as_py() or 0)
+            lake = lake.filter(pc.invert(present))
+        self.report.accepted += lake.num_rows
+        if not lake.num_rows:
+            return None
+        return lake.combine_chunks().to_batches()[0]
+
+
+def _per_source(tok: Tokeniser, refs: pa.Array, sources: pa.Array) -> pa.Array:
+    """Hash references per source: the same account number at two sources is two accounts."""
+    names = pc.unique(sources).to_pylist()
+    if len(names) == 1:
+        return tok.map_array(refs, "ref", names[0])[0]
+    out = pa.nulls(len(refs), pa.string())
+    for name in names:
+        rows = pc.equal(sources, name)
+        hashed = tok.map_array(refs, "ref", name)[0]
+        out = pc.if_else(rows, hashed, out)
+    return out

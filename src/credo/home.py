@@ -1,0 +1,156 @@
+"""The credo home: where the lake, the operational store and the keys live, and the services
+built over them (the one place where components are wired together)."""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
+
+from credo.clock import Clock, SystemClock
+from credo.consent.collection import ConsentRegistry
+from credo.errors import ConfigurationError
+from credo.events.ingest import Ingestor
+from credo.events.sources import SourceRegistry
+from credo.lake.delta import DeltaEventLake
+from credo.privacy.keys import KeyProvider, LocalKeyProvider, create_local_key, key_provider
+from credo.privacy.tokens import Tokeniser
+from credo.privacy.vault import IdentityVault
+from credo.settings import DEV_MASTER_KEY, Settings
+from credo.storage.db import connect, current_revision, head_revision, migrate
+
+__all__ = ["Home", "InitReport", "initialise"]
+
+
+@dataclass(frozen=True, slots=True)
+class InitReport:
+    """What ``credo init`` did."""
+
+    home: str
+    created_key: str | None
+    database: str
+    revision: str
+    lake_version: int
+
+
+@dataclass
+class Home:
+    """Services over one credo home. Cheap to build; components are made on first use."""
+
+    settings: Settings
+    clock: Clock = field(default_factory=SystemClock)
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The operational store."""
+        return connect(self.settings.db_url)
+
+    @cached_property
+    def keys(self) -> KeyProvider:
+        """The master key provider."""
+        return key_provider(self.settings)
+
+    @cached_property
+    def vault(self) -> IdentityVault:
+        """The identity vault."""
+        return IdentityVault(self.engine, self.keys, self.clock)
+
+    @cached_property
+    def tokeniser(self) -> Tokeniser:
+        """Subject tokens and fingerprints (secret from the vault)."""
+        return Tokeniser(self.vault.token_secret())
+
+    @cached_property
+    def lake(self) -> DeltaEventLake:
+        """The event lake."""
+        return DeltaEventLake(self.settings.events_path)
+
+    @cached_property
+    def sources(self) -> SourceRegistry:
+        """The source registry."""
+        return SourceRegistry(self.engine, self.clock)
+
+    @cached_property
+    def consents(self) -> ConsentRegistry:
+        """Collection consents."""
+        return ConsentRegistry(self.engine, self.tokeniser, self.clock)
+
+    def ingestor(self) -> Ingestor:
+        """A file ingestor over this home."""
+        self.require_ready()
+        return Ingestor(
+            engine=self.engine,
+            lake=self.lake,
+            vault=self.vault,
+            tokeniser=self.tokeniser,
+            sources=self.sources,
+            consents=self.consents,
+            clock=self.clock,
+            settings=self.settings.ingest,
+        )
+
+    def require_ready(self) -> None:
+        """Fail with a clear message when ``credo init`` has not been run (or is outdated)."""
+        if self.settings.database_url is None and not (self.settings.home / "credo.db").exists():
+            raise ConfigurationError(
+                f"the credo home {self.settings.home} is not initialised; run `credo init`"
+            )
+        try:
+            revision = current_revision(self.engine)
+        except OperationalError as exc:
+            raise ConfigurationError(f"cannot open the database: {exc.orig}") from exc
+        if revision is None:
+            raise ConfigurationError(
+                f"the credo home {self.settings.home} is not initialised; run `credo init`"
+            )
+        if revision != head_revision():
+            raise ConfigurationError(
+                f"the database is at revision {revision}, credo needs {head_revision()}; "
+                "run `credo init` to migrate"
+            )
+
+    def dispose(self) -> None:
+        """Close database connections."""
+        if "engine" in self.__dict__:
+            self.engine.dispose()
+
+
+def initialise(settings: Settings, *, dev_key: bool = False) -> InitReport:
+    """Create the home, a master key (unless one is configured), the store and the lake.
+
+    Idempotent: an existing key is never replaced and migrations only move forward.
+    """
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    created: str | None = None
+    if settings.master_key is None:
+        local = LocalKeyProvider(settings.keys_path)
+        if not (settings.keys_path / "active").exists():
+            if dev_key and settings.env == "production":
+                raise ConfigurationError("--dev-key cannot be used when CREDO_ENV=production")
+            material = base64.b64decode(DEV_MASTER_KEY) if dev_key else None
+            created = create_local_key(
+                settings.keys_path, material=material, key_id="dev" if dev_key else None
+            ).key_id
+        else:
+            local.active()
+    os.chmod(home, 0o700)
+    state = Home(settings)
+    try:
+        migrate(state.engine)
+        state.vault.create_token_secret()
+        state.tokeniser  # noqa: B018 - proves the secret decrypts with the master key
+        version = state.lake.create()
+        return InitReport(
+            home=str(home),
+            created_key=created,
+            database=settings.db_url.split("@")[-1],
+            revision=head_revision(),
+            lake_version=version,
+        )
+    finally:
+        state.dispose()

@@ -1,0 +1,123 @@
+"""Typed settings: one :class:`Settings`, environment prefix ``CREDO_``, built by a factory.
+
+Nested groups use ``__`` in environment variables, e.g. ``CREDO_INGEST__BATCH_ROWS=50000``.
+Nothing here is built at import time: call :func:`load_settings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from credo.errors import ConfigurationError
+
+__all__ = [
+    "DEV_MASTER_KEY",
+    "DuckDBEngine",
+    "IngestSettings",
+    "Settings",
+    "SparkEngine",
+    "load_settings",
+]
+
+DEV_MASTER_KEY = "Y3JlZG8tZGV2ZWxvcG1lbnQta2V5LW5vdC1zZWNyZXQ="
+"""The published development master key (base64 of 32 bytes). Never valid in production."""
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DuckDBEngine(_Group):
+    """The embedded engine: DuckDB in process."""
+
+    kind: Literal["duckdb"] = "duckdb"
+    threads: int | None = Field(default=None, ge=1, description="DuckDB threads (None = cores)")
+    memory_limit: str | None = Field(default=None, description="e.g. '4GB' (None = DuckDB's)")
+
+
+class SparkEngine(_Group):
+    """The scale-out engine: Apache Spark."""
+
+    kind: Literal["spark"] = "spark"
+    master: str = "local[2]"
+    app_name: str = "credo"
+
+
+Engine = Annotated[DuckDBEngine | SparkEngine, Field(discriminator="kind")]
+
+
+class IngestSettings(_Group):
+    """Limits and sizes of file ingestion."""
+
+    batch_rows: int = Field(default=200_000, ge=1_000, description="rows validated at a time")
+    max_record_bytes: int = Field(
+        default=64 * 1024, ge=1024, description="a longer JSON line or CSV row is too_large"
+    )
+    future_skew_seconds: int = Field(
+        default=300, ge=0, description="tolerance for clocks of sources ahead of ours"
+    )
+    min_year: int = Field(default=1900, ge=1, description="occurred_at before this is refused")
+
+
+class Settings(BaseSettings):
+    """Every setting of credo; see the README's configuration table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CREDO_", env_nested_delimiter="__", extra="forbid", frozen=True
+    )
+
+    env: Literal["development", "test", "production"] = "development"
+    home: Path = Path("credo-home")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default sqlite:///$CREDO_HOME/credo.db"
+    )
+    master_key: SecretStr | None = Field(
+        default=None,
+        description="base64 master key; default: the key file under $CREDO_HOME/keys",
+    )
+    engine: Engine = DuckDBEngine()
+    ingest: IngestSettings = IngestSettings()
+
+    @model_validator(mode="after")
+    def _refuse_dev_key_in_production(self) -> Settings:
+        if (
+            self.env == "production"
+            and self.master_key is not None
+            and self.master_key.get_secret_value() == DEV_MASTER_KEY
+        ):
+            raise ValueError("the development master key cannot be used when CREDO_ENV=production")
+        return self
+
+    @property
+    def lake_path(self) -> Path:
+        """Folder of the Delta event lake."""
+        return self.home / "lake"
+
+    @property
+    def events_path(self) -> Path:
+        """The Delta table of events."""
+        return self.lake_path / "events"
+
+    @property
+    def keys_path(self) -> Path:
+        """Folder of the local key files."""
+        return self.home / "keys"
+
+    @property
+    def db_url(self) -> str:
+        """The operational store's SQLAlchemy URL."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'credo.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build :class:`Settings` from the environment, with ``overrides`` taking precedence."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise ConfigurationError(f"invalid settings: {exc}") from exc

@@ -1,0 +1,163 @@
+"""Tables of the operational store (SQLite by default, PostgreSQL at scale).
+
+Only tokens, ciphertexts and operational facts live here: personal data is in ``vault_fields``,
+encrypted with a per-person data key that is itself wrapped by the master key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+
+__all__ = [
+    "UTCDateTime",
+    "consent_log",
+    "consents",
+    "ingest_runs",
+    "metadata",
+    "secrets",
+    "sources",
+    "vault_fields",
+    "vault_subjects",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the offset otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; credo stores UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)  # type: ignore[no-any-return]
+        return value.astimezone(UTC)  # type: ignore[no-any-return]
+
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+SUBJECT = 64  # length of a subject token column (tokens are 32 hex characters today)
+SOURCE = 63
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("name", String(SOURCE), primary_key=True),
+    Column("categories", String(200), nullable=False),
+    Column("reliability", Float, nullable=False),
+    Column("reliability_pinned", Boolean, nullable=False, default=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+consents = Table(
+    "consents",
+    metadata,
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("category", String(16), primary_key=True),
+    # "*" means every source; a source-specific row overrides it for that source
+    Column("source", String(SOURCE), primary_key=True),
+    Column("granted", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+consent_log = Table(
+    "consent_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(SUBJECT), nullable=False, index=True),
+    Column("category", String(16), nullable=False),
+    Column("source", String(SOURCE), nullable=False),
+    Column("action", String(16), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("recorded_at", UTCDateTime, nullable=False),
+    Column("via", String(32), nullable=False),
+)
+
+secrets = Table(
+    "secrets",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+vault_subjects = Table(
+    "vault_subjects",
+    metadata,
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+vault_fields = Table(
+    "vault_fields",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "subject",
+        String(SUBJECT),
+        ForeignKey("vault_subjects.subject", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    Column("field", String(32), nullable=False),
+    Column("source", String(SOURCE), nullable=False),
+    Column("fingerprint", String(32), nullable=False),
+    Column("ciphertext", LargeBinary, nullable=False),
+    Column("observed_at", UTCDateTime, nullable=False),
+    UniqueConstraint("subject", "field", "source", "fingerprint"),
+)
+
+ingest_runs = Table(
+    "ingest_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(SOURCE), nullable=True),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("inputs", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("read", BigInteger, nullable=False, default=0),
+    Column("accepted", BigInteger, nullable=False, default=0),
+    Column("duplicates", BigInteger, nullable=False, default=0),
+    Column("rejected", BigInteger, nullable=False, default=0),
+    Column("rejects_by_reason", Text, nullable=False, default="{}"),
+    Column("lake_version", BigInteger, nullable=True),
+)

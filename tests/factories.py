@@ -1,0 +1,79 @@
+"""Factories and constants shared by tests (importable as ``factories``)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from credo.clock import FixedClock
+from credo.home import Home, initialise
+from credo.settings import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+PERSON = "110101199003074211"
+OTHER = "+86 139 1234 5678"
+ENVELOPE = {"event_id", "source", "subject", "type", "occurred_at", "schema_version", "supersedes"}
+
+
+def services_required() -> bool:
+    """CI sets CREDO_TEST_REQUIRE_SERVICES=1: a missing service then fails instead of skipping."""
+    return os.environ.get("CREDO_TEST_REQUIRE_SERVICES") == "1"
+
+
+def make_home(tmp: Path, **overrides: Any) -> Home:
+    settings = Settings(home=tmp / "home", **overrides)
+    initialise(settings, dev_key=True)
+    return Home(settings, clock=FixedClock(NOW))
+
+
+def event(event_id: str = "e1", type_: str = "repayment", **fields: Any) -> dict[str, Any]:
+    """A valid JSON event; ``fields`` override envelope keys or payload keys."""
+    payloads: dict[str, dict[str, Any]] = {
+        "repayment": {"account_ref": "A1", "amount_minor": 90_000, "currency": "CNY"},
+        "loan_opened": {
+            "account_ref": "A1",
+            "product": "personal",
+            "amount_minor": 10**6,
+            "currency": "CNY",
+            "term_months": 12,
+        },
+        "profile_update": {
+            "name": "Zhang Xiuying",
+            "phone": "+86 138 0013 8000",
+            "national_id": PERSON,
+            "address": "88 Jianguo Road, Beijing",
+            "email": "zhang.xiuying@example.cn",
+        },
+        "purchase": {"amount_minor": 4_500, "currency": "CNY", "merchant_category": "grocery"},
+        "tie": {"counterpart": OTHER, "relation": "friend"},
+    }
+    record: dict[str, Any] = {
+        "event_id": event_id,
+        "subject": PERSON,
+        "type": type_,
+        "occurred_at": "2026-10-05T08:00:00Z",
+        "payload": dict(payloads[type_]),
+    }
+    for key, value in fields.items():
+        if key in ENVELOPE:
+            record[key] = value
+        else:
+            record["payload"][key] = value
+    return record
+
+
+def write_jsonl(path: Path, records: list[dict[str, Any] | str | bytes]) -> Path:
+    with path.open("wb") as handle:
+        for record in records:
+            if isinstance(record, bytes):
+                handle.write(record + b"\n")
+            elif isinstance(record, str):
+                handle.write(record.encode() + b"\n")
+            else:
+                handle.write(json.dumps(record).encode() + b"\n")
+    return path
