@@ -137,7 +137,8 @@ def as_lines(records: list[dict[str, Any]]) -> list[bytes]:
 @pytest.mark.parametrize("count", [1, 7, 500])
 def test_arrow_fast_path_matches_line_by_line(count: int) -> None:
     records = [dict(BASE[i % len(BASE)], event_id=f"e{i}") for i in range(count)]
-    fast = _arrow_json(as_lines(records))
+    lines = as_lines(records)
+    fast = _arrow_json(b"".join(lines), len(lines))
     assert fast is not None
     rows = np.arange(1, count + 1)
     slow = _records_batch(
@@ -163,4 +164,5 @@ def test_arrow_fast_path_matches_line_by_line(count: int) -> None:
     ],
 )
 def test_arrow_fast_path_declines_what_it_cannot_judge(line: bytes) -> None:
-    assert _arrow_json([*as_lines(BASE), line + b"\n"]) is None
+    lines = [*as_lines(BASE), line + b"\n"]
+    assert _arrow_json(b"".join(lines), len(lines)) is None

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import chain
 from pathlib import Path
 from typing import IO, Any
@@ -235,9 +236,9 @@ class _Run:
         self.report = report
         self.rejects = rejects
         self.on_progress = on_progress
-        self.seen: set[str] = set()
+        self.seen: list[pa.Array] = []
         self.loaded: set[tuple[str, str]] = set()
-        self.stored: set[str] = set()
+        self.stored: list[pa.Array] = []
         self.known_sources: dict[str, Source | None] = {}
         self.stored_identifiers: set[tuple[str, str]] = set()
 
@@ -292,25 +293,23 @@ class _Run:
         table = table.filter(keep)
         if not table.num_rows:
             return None
-        subjects = subjects.filter(keep)
-        counterparts = counterparts.filter(keep)
-        categories = categories.filter(keep)
-        self._store_personal(table, subjects)
-        lake = self._lake_table(table, subjects, counterparts, categories, now)
+        lake = self._lake_table(
+            table, subjects.filter(keep), counterparts.filter(keep), categories.filter(keep), now
+        )
+        self._store_personal(table, lake)
         return self._drop_stored(lake)
 
     def _check_sources(self, table: pa.Table, verdicts: Verdicts) -> pa.Table:
         column = table.column("source").combine_chunks()
         if self.submitter is not None:
             name = self.submitter.name
-            named = np.asarray(column.is_valid(), dtype=bool)
-            other = named & ~np.asarray(pc.fill_null(pc.equal(column, name), False), dtype=bool)
+            other = _bools(column.is_valid()) & ~_bools(pc.equal(column, name))
             verdicts.mark(other, "source", "source_mismatch", f"the ingest is for source {name}")
             column = pc.fill_null(column, name)
             table = table.set_column(table.schema.get_field_index("source"), "source", column)
         else:
             verdicts.mark(
-                ~np.asarray(column.is_valid(), dtype=bool),
+                ~_bools(column.is_valid()),
                 "source",
                 "missing_field",
                 "required when the ingest names no source",
@@ -323,92 +322,77 @@ class _Run:
         types = table.column("type").combine_chunks()
         for name in names:
             registered = self.known_sources[name]
-            rows = np.asarray(pc.fill_null(pc.equal(column, name), False), dtype=bool)
+            rows = _bools(pc.equal(column, name))
             if registered is None:
                 verdicts.mark(rows, "source", "unknown_source", "not a registered source")
                 continue
             allowed_types = [t for t in EVENT_TYPES if TYPE_CATEGORY[t] in registered.categories]
-            ok = np.asarray(pc.is_in(types, pa.array(allowed_types, pa.string())), dtype=bool)
-            verdicts.mark(
-                rows & ~ok,
-                "type",
-                "category_not_allowed",
-                f"source {name} may send {','.join(sorted(registered.categories))}",
-            )
-        keys = pc.binary_join_element_wise(
-            column, table.column("event_id").combine_chunks(), "\x1f"
-        )
-        duplicate = np.zeros(table.num_rows, dtype=bool)
-        for i, key in enumerate(keys.to_pylist()):
-            if key in self.seen:
-                duplicate[i] = True
-            elif not verdicts.bad[i]:
-                self.seen.add(key)
-        verdicts.mark(duplicate, "event_id", "duplicate_id", "event_id repeated in this ingest")
+            ok = _bools(pc.is_in(types, pa.array(allowed_types, pa.string())))
+            detail = f"source {name} may send {','.join(sorted(registered.categories))}"
+            verdicts.mark(rows & ~ok, "type", "category_not_allowed", detail)
+        self._mark_repeated_ids(column, table.column("event_id").combine_chunks(), verdicts)
         return table
+
+    def _mark_repeated_ids(self, sources: pa.Array, ids: pa.Array, verdicts: Verdicts) -> None:
+        """An event id seen earlier in this ingest (same source) is a duplicate_id reject."""
+        keys = pc.binary_join_element_wise(sources, ids, "\x1f")
+        position = pa.array(np.arange(len(keys)))
+        first = (
+            pa.table({"k": keys, "i": position})
+            .group_by("k", use_threads=False)
+            .aggregate([("i", "min")])
+            .column("i_min")
+        )
+        repeated = ~_bools(pc.is_in(position, value_set=first))
+        if self.seen:
+            repeated |= _bools(pc.is_in(keys, value_set=pa.concat_arrays(self.seen)))
+        verdicts.mark(repeated, "event_id", "duplicate_id", "event_id repeated in this ingest")
+        self.seen.append(keys.filter(pa.array(~verdicts.bad)))
 
     def _tokenise(self, table: pa.Table, verdicts: Verdicts) -> tuple[pa.Array, pa.Array]:
         tok = self.ing._tokeniser
+        detail = "neither a phone (+digits) nor an id"
         subjects, bad = tok.map_array(table.column("subject").combine_chunks(), "subject")
-        verdicts.mark(
-            np.asarray(bad, dtype=bool),
-            "subject",
-            "bad_value",
-            "neither a phone (+digits) nor an id",
-        )
+        verdicts.mark(_bools(bad), "subject", "bad_value", detail)
         counterparts, bad = tok.map_array(table.column("counterpart").combine_chunks(), "subject")
-        verdicts.mark(
-            np.asarray(bad, dtype=bool),
-            "counterpart",
-            "bad_value",
-            "neither a phone (+digits) nor an id",
-        )
+        verdicts.mark(_bools(bad), "counterpart", "bad_value", detail)
         return subjects, counterparts
 
-    def _store_personal(self, table: pa.Table, subjects: pa.Array) -> None:
-        """Identifier of each (subject, source) and personal fields of profile updates → vault."""
-        tok = self.ing._tokeniser
-        sources = table.column("source").combine_chunks()
-        occurred = table.column("occurred_at").combine_chunks()
-        identifiers = table.column("subject").combine_chunks()
-        values: list[PersonalValue] = []
-        first: dict[tuple[str, str], int] = {}
-        for i, key in enumerate(zip(subjects.to_pylist(), sources.to_pylist(), strict=True)):
-            if key not in self.stored_identifiers and key not in first:
-                first[key] = i
-        for (subject, source), i in first.items():
-            raw = identifiers[i].as_py()
-            values.append(
-                PersonalValue(
-                    subject,
-                    "identifier",
-                    source,
-                    raw,
-                    tok.fingerprint("identifier", raw),
-                    occurred[i].as_py(),
-                )
+    def _store_personal(self, table: pa.Table, lake: pa.Table) -> None:
+        """Identifier of each new (subject, source) and personal fields of profile updates."""
+        first = (
+            pa.table(
+                {
+                    "s": lake.column("subject"),
+                    "o": lake.column("source"),
+                    "i": pa.array(np.arange(lake.num_rows)),
+                }
             )
-        self.stored_identifiers.update(first)
-        profile = np.flatnonzero(
-            np.asarray(pc.equal(table.column("type"), "profile_update"), dtype=bool)
+            .group_by(["s", "o"], use_threads=False)
+            .aggregate([("i", "min")])
         )
-        if len(profile):
-            for name in _PERSONAL:
-                column = table.column(name).combine_chunks().take(pa.array(profile))
-                for j, value in enumerate(column.to_pylist()):
-                    if value is None:
-                        continue
-                    i = int(profile[j])
-                    values.append(
-                        PersonalValue(
-                            subjects[i].as_py(),
-                            name,
-                            sources[i].as_py(),
-                            value,
-                            tok.fingerprint(name, value),
-                            occurred[i].as_py(),
-                        )
-                    )
+        pairs = zip(first.column("s").to_pylist(), first.column("o").to_pylist(), strict=True)
+        fresh = [
+            i
+            for i, pair in zip(first.column("i_min").to_pylist(), pairs, strict=True)
+            if pair not in self.stored_identifiers
+        ]
+        values: list[PersonalValue] = []
+        if fresh:
+            rows = pa.array(fresh)
+            subjects = lake.column("subject").take(rows).to_pylist()
+            sources = lake.column("source").take(rows).to_pylist()
+            identifiers = table.column("subject").take(rows).to_pylist()
+            occurred = table.column("occurred_at").take(rows).to_pylist()
+            self.stored_identifiers.update(zip(subjects, sources, strict=True))
+            # the subject token is the identifier's fingerprint: same normalised id, same token
+            values.extend(
+                PersonalValue(s, "identifier", o, raw, s, at)
+                for s, o, raw, at in zip(subjects, sources, identifiers, occurred, strict=True)
+            )
+        profile = pc.equal(table.column("type"), "profile_update")
+        if pc.any(profile).as_py():
+            values.extend(_personal_values(table.filter(profile), lake.filter(profile)))
         self.ing._vault.store(values)
 
     def _lake_table(
@@ -417,40 +401,33 @@ class _Run:
         subjects: pa.Array,
         counterparts: pa.Array,
         categories: pa.Array,
-        now: Any,
+        now: datetime,
     ) -> pa.Table:
         tok = self.ing._tokeniser
         n = table.num_rows
         sources = table.column("source").combine_chunks()
         occurred = table.column("occurred_at").combine_chunks()
+        ingested = pa.scalar(now, pa.timestamp("us", tz="UTC"))
         columns: dict[str, pa.Array] = {
-            "event_id": table.column("event_id").combine_chunks(),
             "source": sources,
             "subject": subjects,
-            "type": table.column("type").combine_chunks(),
             "category": categories,
             "occurred_at": occurred,
-            "ingested_at": pa.array(np.full(n, int(now.timestamp() * 1_000_000)), pa.int64()).cast(
-                pa.timestamp("us", tz="UTC")
-            ),
+            "ingested_at": pa.repeat(ingested, n),
             "schema_version": pc.cast(table.column("schema_version"), pa.int32()),
-            "supersedes": table.column("supersedes").combine_chunks(),
             "counterpart": counterparts,
-            "month": pc.strftime(occurred, format="%Y-%m"),
+            "month": _months(occurred),
         }
         for name in _REFS:
             columns[name] = _per_source(tok, table.column(name).combine_chunks(), sources)
         for name in _PERSONAL:
-            columns[lake_column_name(name)] = tok.map_array(
-                table.column(name).combine_chunks(), "fingerprint", name
-            )[0]
+            values = table.column(name).combine_chunks()
+            columns[lake_column_name(name)] = tok.map_array(values, "fingerprint", name)[0]
         arrays = [
-            columns[f.name] if f.name in columns else table.column(f.name).combine_chunks()
+            (columns[f.name] if f.name in columns else table.column(f.name)).cast(f.type)
             for f in LAKE_SCHEMA
         ]
-        return pa.Table.from_arrays(
-            [a.cast(f.type) for a, f in zip(arrays, LAKE_SCHEMA, strict=True)], schema=LAKE_SCHEMA
-        )
+        return pa.Table.from_arrays(arrays, schema=LAKE_SCHEMA)
 
     def _drop_stored(self, lake: pa.Table) -> pa.RecordBatch | None:
         """Leave out events the lake already holds (idempotent re-ingest)."""
@@ -462,19 +439,49 @@ class _Run:
         ]
         if todo:
             stored = self.ing._lake.existing_keys({s for s, _ in todo}, {m for _, m in todo})
-            self.stored |= stored
+            if stored:
+                self.stored.append(pa.array(sorted(stored), pa.string()))
             self.loaded.update(todo)
         if self.stored:
             keys = pc.binary_join_element_wise(
                 lake.column("source"), lake.column("event_id"), "\x1f"
             )
-            present = pc.is_in(keys, value_set=pa.array(list(self.stored), pa.string()))
+            present = pc.is_in(keys, value_set=pa.concat_arrays(self.stored))
             self.report.duplicates += int(pc.sum(present).as_py() or 0)
             lake = lake.filter(pc.invert(present))
         self.report.accepted += lake.num_rows
         if not lake.num_rows:
             return None
         return lake.combine_chunks().to_batches()[0]
+
+
+def _bools(array: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:
+    if isinstance(array, np.ndarray):
+        return array.astype(bool)
+    return np.asarray(pc.fill_null(array, False), dtype=bool)
+
+
+def _months(occurred: pa.Array) -> pa.Array:
+    """``YYYY-MM`` of each UTC timestamp (via numpy: Arrow's strftime with a zone is slow)."""
+    micros = pc.cast(occurred, pa.int64()).to_numpy(zero_copy_only=False)
+    months = micros.astype("datetime64[us]").astype("datetime64[M]")
+    distinct, index = np.unique(months, return_inverse=True)
+    labels = pa.array([str(m) for m in distinct], pa.string())
+    return labels.take(pa.array(index.astype(np.int32)))
+
+
+def _personal_values(table: pa.Table, lake: pa.Table) -> Iterator[PersonalValue]:
+    subjects = lake.column("subject").to_pylist()
+    sources = lake.column("source").to_pylist()
+    occurred = table.column("occurred_at").to_pylist()
+    for name in _PERSONAL:
+        raw = table.column(name).to_pylist()
+        fingerprints = lake.column(lake_column_name(name)).to_pylist()
+        for i, value in enumerate(raw):
+            if value is not None:
+                yield PersonalValue(
+                    subjects[i], name, sources[i], value, fingerprints[i], occurred[i]
+                )
 
 
 def _per_source(tok: Tokeniser, refs: pa.Array, sources: pa.Array) -> pa.Array:

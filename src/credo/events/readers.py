@@ -146,43 +146,73 @@ def _parse_line(line: bytes) -> dict[str, Any] | tuple[str, str]:
     return flat
 
 
-def _jsonl_lines(stream: IO[bytes], max_record_bytes: int) -> Iterator[tuple[int, bytes | None]]:
-    """Yield (line number, line) with ``None`` for over-long lines (read no further than needed)."""
-    number = 0
-    while True:
-        line = stream.readline(max_record_bytes + 1)
-        if not line:
-            return
-        number += 1
-        if len(line) > max_record_bytes and not line.endswith(b"\n"):
-            while True:  # skip the rest of the over-long line in bounded reads
-                rest = stream.readline(max_record_bytes)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield number, None
+_JSONL_BLOCK = 16 << 20  # bytes read at a time; whole lines of a block are parsed together
+
+
+def _jsonl_blocks(stream: IO[bytes], max_record_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (number of the first line, complete lines); ``None`` for a line too long to keep.
+
+    Memory stays bounded: a line longer than ``max_record_bytes`` that does not end inside the
+    current read is skipped without being held.
+    """
+    number = 1
+    carry = b""
+    skipping = False
+    while chunk := stream.read(_JSONL_BLOCK):
+        if skipping:
+            cut = chunk.find(b"\n")
+            if cut < 0:
+                continue
+            chunk, skipping, number = chunk[cut + 1 :], False, number + 1
+        data = carry + chunk
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            carry = data
+            if len(data) > max_record_bytes:
+                yield number, None
+                carry, skipping = b"", True
             continue
-        yield number, line
+        block, carry = data[: cut + 1], data[cut + 1 :]
+        yield number, block
+        number += block.count(b"\n")
+    if carry and not skipping:
+        yield number, carry + b"\n"
 
 
 def _jsonl_batches(stream: IO[bytes], batch_rows: int, max_record_bytes: int) -> Iterator[RawBatch]:
-    lines: list[bytes] = []
-    rows: list[int] = []
-    rejects: list[tuple[int, str | None, str, str]] = []
-    for number, line in _jsonl_lines(stream, max_record_bytes):
-        if line is None:
-            rejects.append(
-                (number, None, "too_large", f"line longer than {max_record_bytes} bytes")
+    for first, block in _jsonl_blocks(stream, max_record_bytes):
+        if block is None:
+            detail = f"line longer than {max_record_bytes} bytes"
+            yield RawBatch(
+                columns={},
+                rows=np.zeros(0, dtype=np.int64),
+                parse_rejects=[(first, None, "too_large", detail)],
             )
             continue
-        if not line.strip():
-            continue
-        lines.append(line if line.endswith(b"\n") else line + b"\n")
-        rows.append(number)
-        if len(lines) >= batch_rows:
-            yield _lines_batch(lines, rows, rejects)
-            lines, rows, rejects = [], [], []
-    if lines or rejects:
-        yield _lines_batch(lines, rows, rejects)
+        lines = block.split(b"\n")[:-1]
+        for start in range(0, len(lines), batch_rows):
+            part = lines[start : start + batch_rows]
+            yield _block_batch(part, first + start, max_record_bytes)
+
+
+def _block_batch(lines: list[bytes], first: int, max_record_bytes: int) -> RawBatch:
+    """Clean lines go to Arrow whole; otherwise drop blank and over-long lines first."""
+    if lines and max(map(len, lines)) <= max_record_bytes and min(map(len, lines)) > 0:
+        fast = _arrow_json(b"\n".join(lines) + b"\n", len(lines))
+        if fast is not None:
+            rows = np.arange(first, first + len(lines), dtype=np.int64)
+            return RawBatch(columns=fast, rows=rows)
+    kept: list[bytes] = []
+    rows_kept: list[int] = []
+    rejects: list[tuple[int, str | None, str, str]] = []
+    for number, line in enumerate(lines, start=first):
+        if len(line) > max_record_bytes:
+            detail = f"line longer than {max_record_bytes} bytes"
+            rejects.append((number, None, "too_large", detail))
+        elif line.strip():
+            kept.append(line)
+            rows_kept.append(number)
+    return _lines_batch(kept, rows_kept, rejects)
 
 
 def _json_read_schema() -> pa.Schema:
@@ -207,7 +237,7 @@ def _lines_batch(
     Arrow parses clean batches an order of magnitude faster than Python; the line-by-line path
     (the reference) finds exactly which lines are wrong and why.
     """
-    fast = _arrow_json(lines) if lines else None
+    fast = _arrow_json(b"\n".join(lines) + b"\n", len(lines)) if lines else None
     if fast is not None:
         return RawBatch(columns=fast, rows=np.asarray(rows, dtype=np.int64), parse_rejects=rejects)
     records: list[dict[str, Any]] = []
@@ -222,8 +252,8 @@ def _lines_batch(
     return _records_batch(records, good_rows, rejects)
 
 
-def _arrow_json(lines: list[bytes]) -> dict[str, pa.Array | list[Any]] | None:
-    data = b"".join(lines)
+def _arrow_json(data: bytes, count: int) -> dict[str, pa.Array | list[Any]] | None:
+    """Columns of ``count`` JSON lines parsed by Arrow, or ``None`` if anything looks off."""
     try:
         data.decode("utf-8")  # Arrow's JSON reader does not validate UTF-8 in strings
     except UnicodeDecodeError:
@@ -231,14 +261,14 @@ def _arrow_json(lines: list[bytes]) -> dict[str, pa.Array | list[Any]] | None:
     try:
         table = pajson.read_json(
             pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=False, block_size=1 << 26),
+            read_options=pajson.ReadOptions(use_threads=True, block_size=1 << 26),
             parse_options=pajson.ParseOptions(
                 explicit_schema=_JSON_SCHEMA, unexpected_field_behavior="infer"
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
         return None
-    if table.num_rows != len(lines):
+    if table.num_rows != count:
         return None
     columns: dict[str, pa.Array | list[Any]] = {}
     for name in table.column_names:

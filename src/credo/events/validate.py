@@ -238,9 +238,8 @@ def decode_utf8(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
         return _cast_each(values, pa.string())
 
 
-def _check_rules(marker: Verdicts, column: pa.Array, spec: FieldSpec, scope: np.ndarray) -> None:
-    """Apply a field's range, length, pattern and enum rules to the rows in ``scope``."""
-    present = scope & _mask(column.is_valid())
+def _check_rules(marker: Verdicts, column: pa.Array, spec: FieldSpec, present: np.ndarray) -> None:
+    """Apply a field's range, length, pattern and enum rules to the ``present`` rows."""
     if not present.any():
         return
     name = spec.name
@@ -304,7 +303,7 @@ def _validate_envelope(
         )
         if spec.required:
             marker.mark(~_mask(column.is_valid()), name, "missing_field", "required")
-        _check_rules(marker, column, spec, everyone)
+        _check_rules(marker, column, spec, _mask(column.is_valid()))
         if spec.default is not None:
             column = pc.fill_null(column, pa.scalar(spec.default, column.type))
         typed[name] = column
@@ -322,6 +321,7 @@ def _validate_payload(
 ) -> dict[str, pa.Array]:
     kinds = payload_columns()
     typed: dict[str, pa.Array] = {}
+    present: dict[str, np.ndarray] = {}  # validity of the columns the input has
     for name, kind in kinds.items():
         source = raw.get(name)
         if source is None:
@@ -330,24 +330,26 @@ def _validate_payload(
         column, bad = coerce(source, kind)
         marker.mark(bad, name, "bad_type", f"expected {kind}")
         typed[name] = column
+        present[name] = _mask(column.is_valid())
+    absent = np.zeros(n, dtype=bool)
     for type_name in EVENT_TYPES:
         scope = _mask(pc.equal(types, type_name))
         if not scope.any():
             continue
         specs = field_specs(type_name)
-        for name, column in typed.items():
+        for name, valid in present.items():
             if name not in specs:
-                stray = scope & _mask(column.is_valid())
-                marker.mark(stray, name, "unknown_field", f"not a field of {type_name}")
+                marker.mark(scope & valid, name, "unknown_field", f"not a field of {type_name}")
         for name, spec in specs.items():
-            column = typed[name]
+            valid = present.get(name, absent)
             if spec.required:
-                absent = scope & ~_mask(column.is_valid())
-                marker.mark(absent, name, "missing_field", f"required for {type_name}")
-            _check_rules(marker, column, spec, scope)
+                marker.mark(scope & ~valid, name, "missing_field", f"required for {type_name}")
+            if name in present:
+                _check_rules(marker, typed[name], spec, scope & valid)
             if spec.default is not None:
-                fill = scope & ~_mask(column.is_valid())
+                fill = scope & ~valid
                 if fill.any():
+                    column = typed[name]
                     typed[name] = pc.if_else(
                         pa.array(fill), pa.scalar(spec.default, column.type), column
                     )

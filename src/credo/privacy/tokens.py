@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import re
 import unicodedata
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -55,10 +56,17 @@ class Tokeniser:
         if len(secret) < 32:
             raise InvalidInputError("tokenisation secret must be at least 32 bytes")
         self._secret = secret
+        self._keyed: dict[bytes, Any] = {}
 
     def _mac(self, domain: bytes, value: str, size: int) -> str:
-        digest = hmac.new(self._secret, domain + b"\x00" + value.encode("utf-8"), hashlib.sha256)
-        return digest.hexdigest()[:size]
+        # copying a keyed state skips re-deriving the HMAC pads for every value
+        base = self._keyed.get(domain)
+        if base is None:
+            base = hmac.new(self._secret, domain + b"\x00", hashlib.sha256)
+            self._keyed[domain] = base
+        digest = base.copy()
+        digest.update(value.encode("utf-8"))
+        return str(digest.hexdigest()[:size])
 
     def subject(self, identifier: str) -> str:
         """Token of a person identifier (national id or phone)."""

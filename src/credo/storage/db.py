@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,6 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
 
 from credo.errors import ConfigurationError
 
@@ -67,12 +67,39 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _sqlite_value(value: Any) -> Any:
+    # the text form SQLAlchemy's SQLite DateTime stores and reads back (UTC, no offset)
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value
+
+
 def insert_ignore(conn: Connection, table: Table, rows: Iterable[Mapping[str, Any]]) -> None:
-    """Insert ``rows``, skipping those that collide with a unique key (both dialects)."""
+    """Insert ``rows`` in bulk, skipping those that collide with a unique key (both dialects).
+
+    Goes straight to the driver's ``executemany``: ingest writes tens of thousands of vault rows
+    per batch and SQLAlchemy's per-row parameter processing would dominate the cost. Column
+    names come from the table definition, never from input.
+    """
     batch = list(rows)
     if not batch:
         return
+    names = list(batch[0])
+    unknown = set(names) - set(table.columns.keys())
+    if unknown:
+        raise ValueError(f"unknown columns for {table.name}: {sorted(unknown)}")
+    columns = ", ".join(names)
     if conn.dialect.name == "postgresql":
-        conn.execute(postgresql.insert(table).on_conflict_do_nothing(), batch)
+        marks = ", ".join(["%s"] * len(names))
+        sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING"  # noqa: S608 - names from the table definition
+        params = [tuple(row[name] for name in names) for row in batch]
+    elif conn.dialect.name == "sqlite":
+        marks = ", ".join(["?"] * len(names))
+        sql = f"INSERT OR IGNORE INTO {table.name} ({columns}) VALUES ({marks})"  # noqa: S608 - names checked above
+        timed = [name for name in names if isinstance(batch[0][name], datetime)]
+        if timed:
+            batch = [{**row, **{t: _sqlite_value(row[t]) for t in timed}} for row in batch]
+        params = [tuple(row[name] for name in names) for row in batch]
     else:
-        conn.execute(sqlite.insert(table).on_conflict_do_nothing(), batch)
+        raise ValueError(f"unsupported database {conn.dialect.name!r}")
+    conn.exec_driver_sql(sql, params)
