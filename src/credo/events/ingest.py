@@ -236,7 +236,7 @@ class _Run:
         self.report = report
         self.rejects = rejects
         self.on_progress = on_progress
-        self.seen: list[pa.Array] = []
+        self.seen: pa.Array | None = None
         self.loaded: set[tuple[str, str]] = set()
         self.stored: list[pa.Array] = []
         self.known_sources: dict[str, Source | None] = {}
@@ -344,10 +344,11 @@ class _Run:
             .column("i_min")
         )
         repeated = ~_bools(pc.is_in(position, value_set=first))
-        if self.seen:
-            repeated |= _bools(pc.is_in(keys, value_set=pa.concat_arrays(self.seen)))
+        if self.seen is not None:
+            repeated |= _bools(pc.is_in(keys, value_set=self.seen))
         verdicts.mark(repeated, "event_id", "duplicate_id", "event_id repeated in this ingest")
-        self.seen.append(keys.filter(pa.array(~verdicts.bad)))
+        kept = keys.filter(pa.array(~verdicts.bad))
+        self.seen = kept if self.seen is None else pa.concat_arrays([self.seen, kept])
 
     def _tokenise(self, table: pa.Table, verdicts: Verdicts) -> tuple[pa.Array, pa.Array]:
         tok = self.ing._tokeniser

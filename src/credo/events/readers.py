@@ -261,7 +261,7 @@ def _arrow_json(data: bytes, count: int) -> dict[str, pa.Array | list[Any]] | No
     try:
         table = pajson.read_json(
             pa.BufferReader(data),
-            read_options=pajson.ReadOptions(use_threads=True, block_size=1 << 26),
+            read_options=pajson.ReadOptions(use_threads=True, block_size=1 << 20),
             parse_options=pajson.ParseOptions(
                 explicit_schema=_JSON_SCHEMA, unexpected_field_behavior="infer"
             ),

@@ -51,12 +51,15 @@ class Tokeniser:
     """Keyed hashes with domain separation: subjects, source references, field fingerprints."""
 
     TOKEN_HEX = 32  # 128 bits: collisions are negligible even at billions of subjects
+    MEMO_LIMIT = 2_000_000  # values remembered across batches (people recur every month)
 
     def __init__(self, secret: bytes) -> None:
         if len(secret) < 32:
             raise InvalidInputError("tokenisation secret must be at least 32 bytes")
         self._secret = secret
         self._keyed: dict[bytes, Any] = {}
+        self._memo: dict[tuple[str, tuple[str, ...]], dict[str, str | None]] = {}
+        self._memo_size = 0
 
     def _mac(self, domain: bytes, value: str, size: int) -> str:
         # copying a keyed state skips re-deriving the HMAC pads for every value
@@ -90,15 +93,23 @@ class Tokeniser:
         encoded = pc.dictionary_encode(values)
         dictionary = encoded.dictionary.to_pylist()
         method = getattr(self, func)
+        memo = self._memo.setdefault((func, args), {})
         mapped: list[str | None] = []
         bad: list[bool] = []
         for value in dictionary:
-            try:
-                mapped.append(method(*args, value))
-                bad.append(False)
-            except InvalidInputError:
-                mapped.append(None)
-                bad.append(True)
+            token = memo.get(value, "")
+            if token == "":
+                try:
+                    token = method(*args, value)
+                except InvalidInputError:
+                    token = None
+                memo[value] = token
+                self._memo_size += 1
+            mapped.append(token)
+            bad.append(token is None)
+        if self._memo_size > self.MEMO_LIMIT:  # bounded memory on very large ingests
+            self._memo.clear()
+            self._memo_size = 0
         indices = encoded.indices
         out = pc.take(pa.array(mapped, pa.string()), indices)
         bad_mask = pc.fill_null(pc.take(pa.array(bad, pa.bool_()), indices), False)

@@ -104,6 +104,9 @@ class IdentityVault:
 
     def data_keys(self, subjects: Sequence[str]) -> dict[str, bytes]:
         """Data keys of ``subjects``, creating (and storing) keys for new ones."""
+        return self._data_keys_and_new(subjects)[0]
+
+    def _data_keys_and_new(self, subjects: Sequence[str]) -> tuple[dict[str, bytes], set[str]]:
         wanted = [s for s in dict.fromkeys(subjects) if s not in self._deks]
         found: dict[str, bytes] = {}
         with self._engine.connect() as conn:
@@ -127,7 +130,7 @@ class IdentityVault:
             with self._engine.begin() as conn:
                 insert_ignore(conn, vault_subjects, rows)
         self._deks.update(found)
-        return {s: self._deks[s] for s in subjects}
+        return {s: self._deks[s] for s in subjects}, set(new)
 
     def forget_cached_keys(self) -> None:
         """Drop data keys held in memory (call when a long job ends)."""
@@ -136,11 +139,21 @@ class IdentityVault:
     # --- values --------------------------------------------------------------------------------
 
     def store(self, values: Iterable[PersonalValue]) -> int:
-        """Encrypt and store values (a value already held from the same source is kept once)."""
-        batch = list(values)
+        """Encrypt and store new values; return how many were new.
+
+        A value already held from the same source (same fingerprint) is kept once, with the
+        first time it was seen: sources resend unchanged profiles every month.
+        """
+        unique: dict[tuple[str, str, str, str], PersonalValue] = {}
+        for v in values:
+            key = (v.subject, v.field, v.source, v.fingerprint)
+            if key not in unique or v.observed_at < unique[key].observed_at:
+                unique[key] = v
+        keys, new = self._data_keys_and_new(sorted({key[0] for key in unique}))
+        held = self._held(sorted(set(keys) - new))  # a new person holds nothing yet
+        batch = [v for key, v in unique.items() if key not in held]
         if not batch:
             return 0
-        keys = self.data_keys([v.subject for v in batch])
         rows = [
             {
                 "subject": v.subject,
@@ -160,6 +173,22 @@ class IdentityVault:
         with self._engine.begin() as conn:
             insert_ignore(conn, vault_fields, rows)
         return len(rows)
+
+    def _held(self, subjects: Sequence[str]) -> set[tuple[str, str, str, str]]:
+        """Keys (subject, field, source, fingerprint) of the values held for ``subjects``."""
+        held: set[tuple[str, str, str, str]] = set()
+        columns = (
+            vault_fields.c.subject,
+            vault_fields.c.field,
+            vault_fields.c.source,
+            vault_fields.c.fingerprint,
+        )
+        with self._engine.connect() as conn:
+            for start in range(0, len(subjects), _CHUNK):
+                chunk = subjects[start : start + _CHUNK]
+                query = select(*columns).where(vault_fields.c.subject.in_(chunk))
+                held.update((s, f, o, p) for s, f, o, p in conn.execute(query))
+        return held
 
     def read(self, subject: str) -> list[VaultRecord]:
         """Every personal value held for ``subject``, decrypted."""
