@@ -32,7 +32,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credo.errors import InvalidInputError, UnreadableInputError
-from credo.events.schemas import CATEGORIES, ENVELOPE_FIELDS, Category, Kind, payload_columns
+from credo.events.schemas import (
+    ARROW_TYPES,
+    CATEGORIES,
+    ENVELOPE_FIELDS,
+    Category,
+    payload_columns,
+)
 
 __all__ = [
     "FLAT_EVENT_SCHEMA",
@@ -45,18 +51,11 @@ __all__ = [
 
 MANIFEST_NAME = "manifest.json"
 
-_ARROW: dict[Kind, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 
 FLAT_EVENT_SCHEMA: pa.Schema = pa.schema(
     [pa.field("type", pa.string(), nullable=False)]
-    + [pa.field(name, _ARROW[spec.kind]) for name, spec in ENVELOPE_FIELDS.items()]
-    + [pa.field(name, _ARROW[kind]) for name, kind in payload_columns().items()]
+    + [pa.field(name, ARROW_TYPES[spec.kind]) for name, spec in ENVELOPE_FIELDS.items()]
+    + [pa.field(name, ARROW_TYPES[kind]) for name, kind in payload_columns().items()]
 )
 """Arrow schema of a flat event file: ``type``, the envelope, then every payload field."""
 

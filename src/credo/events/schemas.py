@@ -19,9 +19,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
+import pyarrow as pa
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
 
 __all__ = [
+    "ARROW_TYPES",
     "CATEGORIES",
     "ENVELOPE_FIELDS",
     "EVENT_TYPES",
@@ -31,6 +33,8 @@ __all__ = [
     "Category",
     "EventIn",
     "FieldSpec",
+    "Kind",
+    "MerchantCategory",
     "event_json_schema",
     "field_specs",
     "payload_columns",
@@ -413,6 +417,15 @@ def event_json_schema() -> dict[str, Any]:
 # --- compiled column rules --------------------------------------------------------------------
 
 Kind = Literal["str", "int", "bool", "date", "datetime"]
+
+ARROW_TYPES: dict[Kind, pa.DataType] = {
+    "str": pa.string(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us", tz="UTC"),
+}
+"""The Arrow type of each field kind (timestamps are UTC microseconds)."""
 
 
 @dataclass(frozen=True, slots=True)

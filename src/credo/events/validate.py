@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credo.events.schemas import (
+    ARROW_TYPES,
     ENVELOPE_FIELDS,
     EVENT_TYPES,
     FieldSpec,
@@ -59,13 +60,6 @@ REASONS: dict[str, str] = {
 }
 """Every reject reason, with its meaning (also printed by ``credo ingest --help``)."""
 
-_ARROW: dict[Kind, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 _PY_TYPES: dict[Kind, tuple[type, ...]] = {
     "str": (str,),
     "int": (int,),
@@ -175,7 +169,7 @@ def _coerce_python(values: list[Any], kind: Kind) -> tuple[pa.Array, np.ndarray]
     if kind in ("date", "datetime"):
         array, more_bad = coerce(pa.array(accepted, pa.string()), kind)
         return array, bad | more_bad
-    return pa.array(accepted, _ARROW[kind]), bad
+    return pa.array(accepted, ARROW_TYPES[kind]), bad
 
 
 def _cast_each(array: pa.Array, target: pa.DataType) -> tuple[pa.Array, np.ndarray]:
@@ -199,7 +193,7 @@ def coerce(values: pa.Array | list[Any], kind: Kind) -> tuple[pa.Array, np.ndarr
     Timestamps need a UTC offset when written as text; Parquet timestamps without a time zone
     are taken as UTC.
     """
-    target = _ARROW[kind]
+    target = ARROW_TYPES[kind]
     if isinstance(values, list):
         try:
             if kind in ("date", "datetime"):
@@ -297,7 +291,7 @@ def _validate_envelope(
     for name, spec in ENVELOPE_FIELDS.items():
         source = raw.get(name)
         column = (
-            pa.nulls(n, _ARROW[spec.kind])
+            pa.nulls(n, ARROW_TYPES[spec.kind])
             if source is None
             else _convert(marker, source, spec, everyone)
         )
@@ -325,7 +319,7 @@ def _validate_payload(
     for name, kind in kinds.items():
         source = raw.get(name)
         if source is None:
-            typed[name] = pa.nulls(n, _ARROW[kind])
+            typed[name] = pa.nulls(n, ARROW_TYPES[kind])
             continue
         column, bad = coerce(source, kind)
         marker.mark(bad, name, "bad_type", f"expected {kind}")

@@ -19,17 +19,9 @@ from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
 from credo.errors import LakeError
-from credo.events.schemas import Kind, payload_columns, payload_field_roles
+from credo.events.schemas import ARROW_TYPES, payload_columns, payload_field_roles
 
 __all__ = ["LAKE_SCHEMA", "DeltaEventLake", "LakeSummary", "lake_column_name"]
-
-_ARROW: dict[Kind, pa.DataType] = {
-    "str": pa.string(),
-    "int": pa.int64(),
-    "bool": pa.bool_(),
-    "date": pa.date32(),
-    "datetime": pa.timestamp("us", tz="UTC"),
-}
 
 
 def lake_column_name(field: str) -> str:
@@ -40,7 +32,9 @@ def lake_column_name(field: str) -> str:
 def _lake_schema() -> pa.Schema:
     roles = payload_field_roles()
     payload = [
-        pa.field(lake_column_name(name), pa.string() if roles[name] != "plain" else _ARROW[kind])
+        pa.field(
+            lake_column_name(name), pa.string() if roles[name] != "plain" else ARROW_TYPES[kind]
+        )
         for name, kind in payload_columns().items()
     ]
     envelope = [

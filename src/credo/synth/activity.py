@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from numpy.typing import NDArray
 
+from credo.events.schemas import MerchantCategory
 from credo.synth.calendar import US_PER_DAY
 from credo.synth.cohort import Cohort, sigmoid
 from credo.synth.records import RecordBuffer, categorical, fen
@@ -14,21 +17,7 @@ from credo.synth.risk import late_logit
 
 __all__ = ["MERCHANTS", "emit_bill_payments", "emit_deposits", "emit_income", "emit_purchases"]
 
-MERCHANTS = (
-    "grocery",
-    "utilities",
-    "transport",
-    "health",
-    "education",
-    "restaurants",
-    "travel",
-    "electronics",
-    "fashion",
-    "entertainment",
-    "gambling",
-    "cash",
-    "other",
-)
+MERCHANTS: tuple[str, ...] = get_args(MerchantCategory)  # order matches _WEIGHT below
 _WEIGHT = np.array([0.30, 0.03, 0.10, 0.04, 0.02, 0.16, 0.02, 0.05, 0.09, 0.06, 0.01, 0.02, 0.10])
 # Log-weight slope on z: essentials and education rise with creditworthiness, gambling and
 # cash-like spending fall, the rest barely move.
