@@ -30,8 +30,9 @@ ALLOWED: dict[str, set[str]] = {
     "events": BASE | {"storage", "lake", "privacy", "consent"},
     "consent": BASE | {"storage", "privacy", "events"},
     "synth": BASE | {"events"},
+    "features": BASE | {"events", "lake"},
     "home": BASE | {"storage", "lake", "privacy", "events", "consent"},
-    "cli": BASE | {"storage", "lake", "privacy", "events", "consent", "synth", "home"},
+    "cli": BASE | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"},
 }
 FORBIDDEN_EVERYWHERE_BUT = {"fastapi": {"api", "web"}, "typer": {"cli"}, "rich": {"cli"}}
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
+import pyarrow.parquet as pq
 import typer
 from rich.console import Console
 from rich.progress import (
@@ -29,6 +30,8 @@ from credo.events.dataset import read_manifest
 from credo.events.ingest import IngestReport
 from credo.events.schemas import CATEGORIES, event_json_schema
 from credo.events.validate import REASONS
+from credo.features.catalog import CATALOG
+from credo.features.service import build_characteristics, parse_as_of
 from credo.home import Home, initialise
 from credo.settings import load_settings
 
@@ -46,13 +49,19 @@ consent_app = typer.Typer(help="Collection consents per person and category.", n
 lake_app = typer.Typer(help="The event lake.", no_args_is_help=True)
 schema_app = typer.Typer(help="Schemas for integrators.", no_args_is_help=True)
 import_app = typer.Typer(help="Import real data sets as credo datasets.", no_args_is_help=True)
+features_app = typer.Typer(
+    help="Characteristics: `credo features --as-of DATE --out FILE.parquet` builds them, "
+    "`credo features list` shows the catalogue.",
+    invoke_without_command=True,
+)
 app.add_typer(source_app, name="source")
 app.add_typer(consent_app, name="consent")
 app.add_typer(lake_app, name="lake")
 app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
+app.add_typer(features_app, name="features")
 
-out = Console()
+out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 _state: dict[str, Any] = {}
 
@@ -369,6 +378,76 @@ def lake_compact() -> None:
         f"compacted: {metrics.get('numFilesRemoved', 0)} files removed, "
         f"{metrics.get('numFilesAdded', 0)} added; lake version {home.lake.version()}"
     )
+
+
+# --- characteristics --------------------------------------------------------------------------
+
+
+@features_app.callback()
+def features(
+    ctx: typer.Context,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="YYYY-MM-DD (end of that day, UTC) or instant")
+    ] = None,
+    out_file: Annotated[Path | None, typer.Option("--out", help="Parquet file to write")] = None,
+    engine: Annotated[str | None, typer.Option(help="duckdb (default) or spark")] = None,
+    known_now: Annotated[
+        bool,
+        typer.Option(
+            "--known-now",
+            help="Count events ingested after the as-of instant too (history loaded later)",
+        ),
+    ] = False,
+) -> None:
+    """Build everyone's characteristics as of a date."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if as_of is None or out_file is None:
+        raise InvalidInputError("give --as-of DATE and --out FILE.parquet (or `features list`)")
+    overrides = dict(_state.get("overrides", {}))
+    if engine is not None:
+        overrides["engine"] = {"kind": engine}
+    home = Home(load_settings(**overrides))
+    home.require_ready()
+    instant = parse_as_of(as_of)
+    with _progress() as progress:
+        progress.add_task(f"characteristics as of {instant.isoformat()}", total=None)
+        table = build_characteristics(
+            home.lake,
+            home.sources,
+            instant,
+            engine=home.settings.engine,
+            known_at=datetime.now(UTC) if known_now else None,
+        )
+    out_file.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, out_file)
+    out.print(
+        f"{table.num_rows:,} people x {table.num_columns - 1} characteristics as of "
+        f"{instant.isoformat()} written to {out_file}"
+    )
+    if table.num_rows == 0 and not known_now and home.lake.summary().events:
+        err.print(
+            "[yellow]tip:[/] no event in the lake was ingested before that instant; "
+            "--known-now also counts history loaded later"
+        )
+
+
+@features_app.command("list")
+def features_list(as_json: JsonFlag = False) -> None:
+    """The feature catalogue: name, dimension, meaning, direction of risk, window."""
+    if as_json:
+        payload = [{**asdict(c), "actionable": c.actionable} for c in CATALOG]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    table = Table()
+    table.add_column("characteristic", no_wrap=True)
+    for heading in ("dimension", "meaning", "risk rises when", "window"):
+        table.add_column(heading)
+    for c in CATALOG:
+        rises = "higher" if c.direction == "higher_is_riskier" else "lower"
+        window = f"{c.window_days} d" if c.window_days else "all"
+        table.add_row(c.name, c.dimension, c.description, rises, window)
+    out.print(table)
 
 
 # --- synthetic and real data ------------------------------------------------------------------

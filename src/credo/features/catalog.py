@@ -1,0 +1,136 @@
+"""The feature catalogue: every characteristic declared once, with what it means.
+
+A characteristic's description is the plain sentence reason codes use later; ``direction``
+says whether a higher value means more risk; ``tip`` is what a person can do about it (empty
+when nothing can be done). The ibis expressions live in one module per dimension
+(:mod:`credo.features.history` …), each computing all of its dimension's characteristics in one
+pass over the events; a test checks both agree name by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from credo.events.schemas import Category
+
+__all__ = ["CATALOG", "Characteristic", "Direction", "by_dimension", "characteristic"]
+
+Direction = Literal["higher_is_riskier", "lower_is_riskier"]
+
+
+@dataclass(frozen=True, slots=True)
+class Characteristic:
+    """One characteristic of a person, as of a date."""
+
+    name: str
+    dimension: Category
+    description: str
+    direction: Direction
+    window_days: int | None
+    unit: str
+    tip: str = ""
+
+    @property
+    def actionable(self) -> bool:
+        """Whether the person can change it (it then gets a tip)."""
+        return bool(self.tip)
+
+
+CATALOG: tuple[Characteristic, ...] = (
+    Characteristic(
+        "hist_worst_dpd_12m",
+        "history",
+        "Worst days past due on any credit account in the last 12 months",
+        "higher_is_riskier",
+        365,
+        "days",
+        "Pay every instalment by its due date.",
+    ),
+    Characteristic(
+        "hist_worst_dpd_24m",
+        "history",
+        "Worst days past due on any credit account in the last 24 months",
+        "higher_is_riskier",
+        730,
+        "days",
+        "Pay every instalment by its due date.",
+    ),
+    Characteristic(
+        "hist_months_since_delinquency",
+        "history",
+        "Months since the last payment 30 or more days late, or the last default",
+        "lower_is_riskier",
+        None,
+        "months",
+        "Keep every account current; the mark fades with time.",
+    ),
+    Characteristic(
+        "hist_on_time_share_12m",
+        "history",
+        "Share of repayments in the last 12 months made on time",
+        "lower_is_riskier",
+        365,
+        "share",
+        "Set up automatic payments so none is late.",
+    ),
+    Characteristic(
+        "hist_utilisation",
+        "history",
+        "Balances on revolving credit lines as a share of their limits",
+        "higher_is_riskier",
+        None,
+        "share",
+        "Keep card balances well below their limits.",
+    ),
+    Characteristic(
+        "hist_total_debt_minor",
+        "history",
+        "Total balance owed on credit accounts at their latest statements",
+        "higher_is_riskier",
+        None,
+        "minor units",
+        "Pay down outstanding balances.",
+    ),
+    Characteristic(
+        "hist_age_oldest_credit_months",
+        "history",
+        "Months since the oldest credit account was opened",
+        "lower_is_riskier",
+        None,
+        "months",
+    ),
+    Characteristic(
+        "hist_defaults_24m",
+        "history",
+        "Defaults and collections in the last 24 months",
+        "higher_is_riskier",
+        730,
+        "count",
+        "Settle debts in collection and avoid new defaults.",
+    ),
+    Characteristic(
+        "hist_new_loans_6m",
+        "history",
+        "Loans opened in the last 6 months",
+        "higher_is_riskier",
+        182,
+        "count",
+        "Avoid taking several new loans in a short time.",
+    ),
+)
+"""Every characteristic credo computes, in a stable order."""
+
+_BY_NAME = {c.name: c for c in CATALOG}
+if len(_BY_NAME) != len(CATALOG):
+    raise RuntimeError("duplicate characteristic names in the catalogue")
+
+
+def characteristic(name: str) -> Characteristic:
+    """The characteristic called ``name`` (``KeyError`` if unknown)."""
+    return _BY_NAME[name]
+
+
+def by_dimension(dimension: Category) -> tuple[Characteristic, ...]:
+    """The characteristics of one dimension, in catalogue order."""
+    return tuple(c for c in CATALOG if c.dimension == dimension)

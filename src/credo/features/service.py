@@ -1,0 +1,63 @@
+"""Characteristics of everyone as of an instant, from a credo home's lake and sources."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+
+import pyarrow as pa
+
+from credo.errors import InvalidInputError
+from credo.events.sources import SourceRegistry
+from credo.features.build import characteristics_expr
+from credo.features.engines import feature_engine
+from credo.lake.delta import DeltaEventLake
+from credo.settings import DuckDBEngine, SparkEngine
+
+__all__ = ["build_characteristics", "parse_as_of"]
+
+
+def parse_as_of(text: str) -> datetime:
+    """``YYYY-MM-DD`` means the end of that day (UTC); a full ISO instant needs an offset.
+
+    >>> parse_as_of("2026-10-31").isoformat()
+    '2026-11-01T00:00:00+00:00'
+    """
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC)
+        instant = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"as-of {text!r} is not a date (YYYY-MM-DD) or ISO instant"
+        ) from exc
+    if instant.tzinfo is None:
+        raise InvalidInputError(f"as-of {text!r} needs a UTC offset")
+    return instant.astimezone(UTC)
+
+
+def build_characteristics(
+    lake: DeltaEventLake,
+    sources: SourceRegistry,
+    as_of: datetime,
+    *,
+    engine: DuckDBEngine | SparkEngine,
+    known_at: datetime | None = None,
+    excluded: Iterable[tuple[str, str]] = (),
+) -> pa.Table:
+    """One row per person with any event visible as of ``as_of``, one column per
+    characteristic; events weigh their source's reliability."""
+    reliability = {s.name: s.reliability for s in sources.all()}
+    runner = feature_engine(engine)
+    try:
+        expr = characteristics_expr(
+            runner.events(lake),
+            as_of,
+            reliability=reliability,
+            excluded=excluded,
+            known_at=known_at,
+        )
+        return runner.execute(expr)
+    finally:
+        runner.close()

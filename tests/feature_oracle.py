@@ -1,0 +1,120 @@
+"""Brute-force, pure-Python versions of the as-of view and the characteristics (the oracle)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any
+
+DAYS_PER_MONTH = 30.4375
+
+
+def visible(
+    events: list[dict[str, Any]],
+    as_of: datetime,
+    reliability: Mapping[str, float],
+    excluded: Iterable[tuple[str, str]] = (),
+    known_at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    known = known_at or as_of
+    seen = [e for e in events if e["occurred_at"] < as_of and e["ingested_at"] < known]
+    superseded = {(e["source"], e["supersedes"]) for e in seen if e["supersedes"] is not None}
+    dropped = superseded | set(excluded)
+    out = []
+    for e in seen:
+        if (e["source"], e["event_id"]) in dropped:
+            continue
+        row = dict(e)
+        row["w"] = reliability.get(e["source"], 0.0)
+        row["age_days"] = (as_of - e["occurred_at"]).total_seconds() / 86_400
+        out.append(row)
+    return out
+
+
+def _latest(rows: list[dict[str, Any]], value: Any) -> dict[tuple[str, str], float]:
+    """Per (subject, account): the value of the latest event, largest among ties."""
+    best: dict[tuple[str, str], tuple[datetime, float]] = {}
+    for r in rows:
+        key = (r["subject"], r["account_ref"])
+        v = value(r)
+        if (
+            key not in best
+            or r["occurred_at"] > best[key][0]
+            or (r["occurred_at"] == best[key][0] and v > best[key][1])
+        ):
+            best[key] = (r["occurred_at"], v)
+    return {k: v for k, (_, v) in best.items()}
+
+
+def history(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["category"] == "history":
+            by_subject[r["subject"]].append(r)
+    debt: dict[str, float] = defaultdict(float)
+    limit: dict[str, float] = defaultdict(float)
+    has_debt: set[str] = set()
+    has_limit: set[str] = set()
+    snaps = [r for r in rows if r["type"] == "balance_snapshot" and r["kind"] == "credit"]
+    for (subject, _), v in _latest(snaps, lambda r: r["amount_minor"] * r["w"]).items():
+        debt[subject] += v
+        has_debt.add(subject)
+    lines = [r for r in rows if r["type"] == "credit_line"]
+    for (subject, _), v in _latest(
+        lines, lambda r: 0.0 if r["status"] == "closed" else float(r["amount_minor"])
+    ).items():
+        limit[subject] += v
+        has_limit.add(subject)
+    for subject, events in by_subject.items():
+        dpd = [
+            e["days_past_due"] * e["w"]
+            for e in events
+            if e["type"] in ("repayment", "default") and e["days_past_due"] is not None
+        ]
+        dpd12 = [
+            e["days_past_due"] * e["w"]
+            for e in events
+            if e["type"] in ("repayment", "default") and e["age_days"] <= 365
+        ]
+        dpd24 = [
+            e["days_past_due"] * e["w"]
+            for e in events
+            if e["type"] in ("repayment", "default") and e["age_days"] <= 730
+        ]
+        delinquent = [
+            e["age_days"]
+            for e in events
+            if (e["type"] in ("default", "collection") and e["w"] >= 0.5)
+            or (e["type"] == "repayment" and e["days_past_due"] * e["w"] >= 30)
+        ]
+        repaid = [e for e in events if e["type"] == "repayment" and e["age_days"] <= 365]
+        repaid_w = sum(e["w"] for e in repaid)
+        opened = [e["age_days"] for e in events if e["type"] in ("loan_opened", "credit_line")]
+        assert dpd is not None
+        out[subject] = {
+            "hist_worst_dpd_12m": max(dpd12) if dpd12 else None,
+            "hist_worst_dpd_24m": max(dpd24) if dpd24 else None,
+            "hist_months_since_delinquency": min(delinquent) / DAYS_PER_MONTH
+            if delinquent
+            else None,
+            "hist_on_time_share_12m": sum(e["w"] for e in repaid if e["days_past_due"] == 0)
+            / repaid_w
+            if repaid_w > 0
+            else None,
+            "hist_utilisation": (debt.get(subject, 0.0) / limit[subject])
+            if limit.get(subject, 0.0) > 0
+            else None,
+            "hist_total_debt_minor": debt[subject] if subject in has_debt else None,
+            "hist_age_oldest_credit_months": max(opened) / DAYS_PER_MONTH if opened else None,
+            "hist_defaults_24m": sum(
+                e["w"]
+                for e in events
+                if e["type"] in ("default", "collection") and e["age_days"] <= 730
+            ),
+            "hist_new_loans_6m": sum(
+                e["w"] for e in events if e["type"] == "loan_opened" and e["age_days"] <= 182
+            ),
+        }
+    return out

@@ -1,0 +1,207 @@
+"""Every characteristic against the brute-force oracle, on small random event sets."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from credo.features.build import characteristics_expr
+from credo.features.catalog import CATALOG
+from credo.lake.delta import LAKE_SCHEMA
+
+import feature_oracle as reference
+
+AS_OF = datetime(2026, 10, 31, tzinfo=UTC)
+RELIABILITY = {"bank": 0.9, "shady": 0.4}
+TYPES = [
+    "repayment",
+    "default",
+    "collection",
+    "loan_opened",
+    "bill",
+    "credit_line",
+    "balance_snapshot",
+    "purchase",
+]
+CATEGORY = {"balance_snapshot": "capacity", "purchase": "behavior"}
+
+
+@st.composite
+def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
+    count = draw(st.integers(min_value=0, max_value=25))
+    events: list[dict[str, Any]] = []
+    for i in range(count):
+        type_ = draw(st.sampled_from(TYPES))
+        occurred = AS_OF - timedelta(seconds=draw(st.integers(-5 * 86400, 800 * 86400)))
+        ingested = occurred + timedelta(seconds=draw(st.sampled_from([1, 3600, 40 * 86400])))
+        earlier = [e["event_id"] for e in events]
+        events.append(
+            {
+                "event_id": f"e{i}",
+                "source": draw(st.sampled_from(["bank", "shady", "unknown"])),
+                "subject": draw(st.sampled_from(["s1", "s2", "s3"])),
+                "type": type_,
+                "category": CATEGORY.get(type_, "history"),
+                "occurred_at": occurred,
+                "ingested_at": ingested,
+                "supersedes": draw(st.sampled_from(earlier))
+                if earlier and draw(st.integers(0, 5)) == 0
+                else None,
+                "account_ref": draw(st.sampled_from(["a", "b"])),
+                "amount_minor": draw(st.integers(0, 10**7)),
+                "days_past_due": draw(st.sampled_from([0, 0, 0, 15, 35, 95, 200]))
+                if type_ in ("repayment", "default")
+                else None,
+                "status": draw(st.sampled_from(["open", "closed"]))
+                if type_ == "credit_line"
+                else None,
+                "kind": draw(st.sampled_from(["credit", "deposit"]))
+                if type_ == "balance_snapshot"
+                else None,
+            }
+        )
+    return events
+
+
+def to_table(events: list[dict[str, Any]]) -> pa.Table:
+    columns = {f.name: [e.get(f.name) for e in events] for f in LAKE_SCHEMA}
+    columns["schema_version"] = [1] * len(events)
+    columns["month"] = [e["occurred_at"].strftime("%Y-%m") for e in events]
+    return pa.Table.from_pydict(columns, schema=LAKE_SCHEMA)
+
+
+def compute(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:
+    con = ibis.duckdb.connect()
+    table = con.create_table("events", to_table(events))
+    result = characteristics_expr(table, AS_OF, reliability=RELIABILITY, **kw).to_pyarrow()
+    con.disconnect()
+    return {row.pop("subject"): row for row in result.to_pylist()}
+
+
+def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:
+    rows = reference.visible(events, AS_OF, RELIABILITY, **kw)
+    hist = reference.history(rows)
+    empty = {c.name: None for c in CATALOG}
+    return {s: {**empty, **hist.get(s, {})} for s in {r["subject"] for r in rows}}
+
+
+def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> None:
+    assert set(got) == set(want)
+    for subject, values in want.items():
+        for name, value in values.items():
+            actual = got[subject][name]
+            if value is None or actual is None:
+                assert actual == value, (subject, name, actual, value)
+            else:
+                assert math.isclose(actual, value, rel_tol=1e-9, abs_tol=1e-9), (
+                    subject,
+                    name,
+                    actual,
+                    value,
+                )
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=event_sets())
+def test_characteristics_match_the_oracle(events: list[dict[str, Any]]) -> None:
+    assert_same(compute(events), expected(events))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=event_sets(), data=st.data())
+def test_exclusions_and_late_knowledge(events: list[dict[str, Any]], data: st.DataObject) -> None:
+    excluded = [(e["source"], e["event_id"]) for e in events if data.draw(st.booleans())]
+    known_at = AS_OF + timedelta(days=60)
+    assert_same(
+        compute(events, excluded=excluded, known_at=known_at),
+        expected(events, excluded=excluded, known_at=known_at),
+    )
+
+
+def test_an_event_one_second_after_the_as_of_instant_changes_nothing() -> None:
+    base = [
+        {
+            "event_id": "e1",
+            "source": "bank",
+            "subject": "s1",
+            "type": "repayment",
+            "category": "history",
+            "occurred_at": AS_OF - timedelta(days=3),
+            "ingested_at": AS_OF - timedelta(days=2),
+            "supersedes": None,
+            "account_ref": "a",
+            "amount_minor": 100,
+            "days_past_due": 0,
+            "status": None,
+            "kind": None,
+        }
+    ]
+    later = {
+        **base[0],
+        "event_id": "e2",
+        "occurred_at": AS_OF + timedelta(seconds=1),
+        "ingested_at": AS_OF + timedelta(seconds=2),
+        "days_past_due": 200,
+    }
+    late_report = {
+        **base[0],
+        "event_id": "e3",
+        "occurred_at": AS_OF - timedelta(days=1),
+        "ingested_at": AS_OF + timedelta(seconds=1),
+        "days_past_due": 200,
+    }
+    assert compute([*base, later, late_report]) == compute(base)
+
+
+def test_a_correction_replaces_the_event_it_supersedes() -> None:
+    wrong = {
+        "event_id": "e1",
+        "source": "bank",
+        "subject": "s1",
+        "type": "repayment",
+        "category": "history",
+        "occurred_at": AS_OF - timedelta(days=30),
+        "ingested_at": AS_OF - timedelta(days=29),
+        "supersedes": None,
+        "account_ref": "a",
+        "amount_minor": 100,
+        "days_past_due": 120,
+        "status": None,
+        "kind": None,
+    }
+    fixed = {
+        **wrong,
+        "event_id": "e2",
+        "supersedes": "e1",
+        "days_past_due": 0,
+        "ingested_at": AS_OF - timedelta(days=5),
+    }
+    assert compute([wrong])["s1"]["hist_worst_dpd_12m"] == pytest.approx(108.0)
+    assert compute([wrong, fixed])["s1"]["hist_worst_dpd_12m"] == 0.0
+
+
+def test_an_unregistered_source_weighs_nothing() -> None:
+    event = {
+        "event_id": "e1",
+        "source": "unknown",
+        "subject": "s1",
+        "type": "default",
+        "category": "history",
+        "occurred_at": AS_OF - timedelta(days=30),
+        "ingested_at": AS_OF - timedelta(days=29),
+        "supersedes": None,
+        "account_ref": "a",
+        "amount_minor": 100,
+        "days_past_due": 120,
+        "status": None,
+        "kind": None,
+    }
+    values = compute([event])["s1"]
+    assert (values["hist_defaults_24m"], values["hist_worst_dpd_12m"]) == (0.0, 0.0)
