@@ -43,8 +43,9 @@ class SparkEngine(_Group):
     """The scale-out engine: Apache Spark."""
 
     kind: Literal["spark"] = "spark"
-    master: str = "local[2]"
+    master: str = Field(default="local[*]", description="any Spark master URL")
     app_name: str = "credo"
+    shuffle_partitions: int = Field(default=8, ge=1, description="spark.sql.shuffle.partitions")
 
 
 Engine = Annotated[DuckDBEngine | SparkEngine, Field(discriminator="kind")]

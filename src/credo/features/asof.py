@@ -73,7 +73,8 @@ def events_as_of(
         else ibis.literal(0.0)
     )
     now_seconds = int(utc(as_of).timestamp())
-    age_seconds = ibis.literal(now_seconds) - visible.occurred_at.epoch_seconds()
+    # whole seconds: Spark's unix_timestamp truncates, DuckDB's epoch keeps the fraction
+    age_seconds = ibis.literal(now_seconds) - visible.occurred_at.epoch_seconds().floor()
     return visible.mutate(
         w=weight.cast("float64"),
         age_days=age_seconds.cast("float64") / _SECONDS_PER_DAY,
