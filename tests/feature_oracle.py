@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -115,6 +116,53 @@ def history(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             ),
             "hist_new_loans_6m": sum(
                 e["w"] for e in events if e["type"] == "loan_opened" and e["age_days"] <= 182
+            ),
+        }
+    return out
+
+
+def capacity(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["category"] == "capacity":
+            by_subject[r["subject"]].append(r)
+    for subject, events in by_subject.items():
+        deposits = [
+            e
+            for e in events
+            if e["type"] == "balance_snapshot" and e["kind"] == "deposit" and e["age_days"] <= 182
+        ]
+        weight = sum(e["w"] for e in deposits)
+        amounts = [float(e["amount_minor"]) for e in deposits]
+        incomes = [e for e in events if e["type"] == "income_verified"]
+        income = None
+        if incomes:
+            last = max(e["occurred_at"] for e in incomes)
+            income = max(e["amount_minor"] * e["w"] for e in incomes if e["occurred_at"] == last)
+        ended = [e for e in events if e["type"] == "contract_fulfilled" and e["age_days"] <= 730]
+        ended_w = sum(e["w"] for e in ended)
+        out[subject] = {
+            "cap_avg_deposit_balance_6m": sum(e["amount_minor"] * e["w"] for e in deposits) / weight
+            if weight > 0
+            else None,
+            "cap_balance_volatility_6m": statistics.stdev(amounts)
+            / (abs(statistics.fmean(amounts)) + 100.0)
+            if len(amounts) >= 2
+            else None,
+            "cap_income_monthly": income,
+            "cap_contracts_fulfilled_24m": sum(e["w"] for e in ended if e["outcome"] == "on_time"),
+            "cap_contracts_broken_24m": sum(e["w"] for e in ended if e["outcome"] == "broken"),
+            "cap_late_or_broken_share_24m": sum(e["w"] for e in ended if e["outcome"] != "on_time")
+            / ended_w
+            if ended_w > 0
+            else None,
+            "cap_deposit_free_orders_24m": sum(
+                e["w"]
+                for e in events
+                if e["type"] == "contract"
+                and e["kind"] == "deposit_free_order"
+                and e["age_days"] <= 730
             ),
         }
     return out

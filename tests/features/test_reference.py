@@ -28,9 +28,23 @@ TYPES = [
     "bill",
     "credit_line",
     "balance_snapshot",
+    "balance_snapshot",
     "purchase",
+    "income_verified",
+    "contract",
+    "contract_fulfilled",
 ]
-CATEGORY = {"balance_snapshot": "capacity", "purchase": "behavior"}
+CATEGORY = {
+    "balance_snapshot": "capacity",
+    "purchase": "behavior",
+    "income_verified": "capacity",
+    "contract": "capacity",
+    "contract_fulfilled": "capacity",
+}
+KINDS = {
+    "balance_snapshot": ["credit", "deposit", "deposit"],
+    "contract": ["rental", "deposit_free_order"],
+}
 
 
 @st.composite
@@ -55,15 +69,16 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
                 if earlier and draw(st.integers(0, 5)) == 0
                 else None,
                 "account_ref": draw(st.sampled_from(["a", "b"])),
-                "amount_minor": draw(st.integers(0, 10**7)),
+                "amount_minor": draw(st.integers(-(10**6), 10**7)),
                 "days_past_due": draw(st.sampled_from([0, 0, 0, 15, 35, 95, 200]))
                 if type_ in ("repayment", "default")
                 else None,
                 "status": draw(st.sampled_from(["open", "closed"]))
                 if type_ == "credit_line"
                 else None,
-                "kind": draw(st.sampled_from(["credit", "deposit"]))
-                if type_ == "balance_snapshot"
+                "kind": draw(st.sampled_from(KINDS[type_])) if type_ in KINDS else None,
+                "outcome": draw(st.sampled_from(["on_time", "late", "broken"]))
+                if type_ == "contract_fulfilled"
                 else None,
             }
         )
@@ -88,8 +103,9 @@ def compute(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]
 def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:
     rows = reference.visible(events, AS_OF, RELIABILITY, **kw)
     hist = reference.history(rows)
+    cap = reference.capacity(rows)
     empty = {c.name: None for c in CATALOG}
-    return {s: {**empty, **hist.get(s, {})} for s in {r["subject"] for r in rows}}
+    return {s: {**empty, **hist.get(s, {}), **cap.get(s, {})} for s in {r["subject"] for r in rows}}
 
 
 def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> None:

@@ -8,12 +8,13 @@ from datetime import datetime
 import ibis.expr.types as ir
 
 from credo.features.asof import events_as_of
+from credo.features.capacity import capacity
 from credo.features.catalog import CATALOG
 from credo.features.history import history
 
 __all__ = ["DIMENSION_BUILDERS", "characteristics_expr"]
 
-DIMENSION_BUILDERS = (history,)
+DIMENSION_BUILDERS = (history, capacity)
 """One builder per dimension, each a single pass over the as-of events."""
 
 

@@ -1,0 +1,65 @@
+"""Fulfillment capacity: savings and their stability, income, contracts kept or broken.
+
+Amounts from a source count at its reliability (an income reported by a 0.6-reliable source
+counts as 60% of it); counts and shares add up reliability weights.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+__all__ = ["capacity"]
+
+_SIX_MONTHS = 182
+_TWO_YEARS = 730
+
+
+def _latest_income(c: ir.Table) -> ir.Table:
+    income = c.filter(c.type == "income_verified").mutate(
+        value=c.amount_minor.cast("float64") * c.w
+    )
+    last = income.group_by("subject").aggregate(last_at=income.occurred_at.max())
+    joined = income.join(last, ["subject", income.occurred_at == last.last_at])
+    return joined.group_by("subject").aggregate(cap_income_monthly=joined.value.max())
+
+
+def capacity(e: ir.Table) -> ir.Table:
+    """The ``cap_*`` characteristics of every subject with a capacity event."""
+    c = e.filter(e.category == "capacity")
+    deposit6 = (c.type == "balance_snapshot") & (c.kind == "deposit") & (c.age_days <= _SIX_MONTHS)
+    balance = c.amount_minor.cast("float64")
+    ended = (c.type == "contract_fulfilled") & (c.age_days <= _TWO_YEARS)
+    main = c.group_by("subject").aggregate(
+        weighted_balance=(balance * c.w).sum(where=deposit6),
+        balance_weight=c.w.sum(where=deposit6),
+        balance_sd=balance.std(where=deposit6),
+        balance_mean=balance.mean(where=deposit6),
+        cap_contracts_fulfilled_24m=c.w.sum(where=ended & (c.outcome == "on_time")),
+        cap_contracts_broken_24m=c.w.sum(where=ended & (c.outcome == "broken")),
+        ended_w=c.w.sum(where=ended),
+        late_w=c.w.sum(where=ended & (c.outcome != "on_time")),
+        cap_deposit_free_orders_24m=c.w.sum(
+            where=(c.type == "contract")
+            & (c.kind == "deposit_free_order")
+            & (c.age_days <= _TWO_YEARS)
+        ),
+    )
+    joined = main.left_join(_latest_income(c), "subject")
+    nothing = ibis.null("float64")
+    return joined.select(
+        "subject",
+        cap_avg_deposit_balance_6m=ibis.cases(
+            (joined.balance_weight > 0, joined.weighted_balance / joined.balance_weight),
+            else_=nothing,
+        ),
+        cap_balance_volatility_6m=joined.balance_sd / (joined.balance_mean.abs() + 100.0),
+        cap_income_monthly=joined.cap_income_monthly,
+        cap_contracts_fulfilled_24m=ibis.coalesce(joined.cap_contracts_fulfilled_24m, 0.0),
+        cap_contracts_broken_24m=ibis.coalesce(joined.cap_contracts_broken_24m, 0.0),
+        cap_late_or_broken_share_24m=ibis.cases(
+            (joined.ended_w > 0, ibis.coalesce(joined.late_w, 0.0) / joined.ended_w),
+            else_=nothing,
+        ),
+        cap_deposit_free_orders_24m=ibis.coalesce(joined.cap_deposit_free_orders_24m, 0.0),
+    )
