@@ -166,3 +166,43 @@ def capacity(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             ),
         }
     return out
+
+
+FINGERPRINTS = ("name_fp", "national_id_fp", "phone_fp", "address_fp", "email_fp")
+
+
+def identity(rows: list[dict[str, Any]], as_of: datetime) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    sources: dict[str, set[str]] = defaultdict(set)
+    for r in rows:
+        sources[r["subject"]].add(r["source"])
+        if r["category"] == "identity":
+            by_subject[r["subject"]].append(r)
+
+    def months_since(day: Any) -> float:
+        start = datetime(day.year, day.month, day.day, tzinfo=as_of.tzinfo)
+        return (int(as_of.timestamp()) - start.timestamp()) / (DAYS_PER_MONTH * 86_400)
+
+    for subject, events in by_subject.items():
+        verified = [e for e in events if e["type"] == "identity_verified"]
+        documents = [e["w"] for e in verified if e["method"] in ("document", "biometric")]
+        recent = [e for e in events if e["type"] == "profile_update" and e["age_days"] <= 730]
+        address = [months_since(e["address_since"]) for e in recent if e["address_since"]]
+        phone = [months_since(e["phone_since"]) for e in recent if e["phone_since"]]
+        distinct = [len({e[f] for e in events if e[f] is not None}) for f in FINGERPRINTS]
+        fields = sum(1 for n in distinct if n > 0)
+        agreeing = sum(1 for n in distinct if n == 1)
+        out[subject] = {
+            "id_verified": max((e["w"] for e in verified), default=0.0),
+            "id_document_verified": max(documents, default=0.0),
+            "id_months_since_verified": max(e["age_days"] for e in verified) / DAYS_PER_MONTH
+            if verified
+            else None,
+            "id_address_tenure_months": min(address) if address else None,
+            "id_phone_tenure_months": min(phone) if phone else None,
+            "id_profile_completeness": fields / len(FINGERPRINTS),
+            "id_profile_agreement": agreeing / fields if fields else None,
+            "id_sources": float(len(sources[subject])),
+        }
+    return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import ibis
@@ -33,6 +33,9 @@ TYPES = [
     "income_verified",
     "contract",
     "contract_fulfilled",
+    "identity_verified",
+    "profile_update",
+    "profile_update",
 ]
 CATEGORY = {
     "balance_snapshot": "capacity",
@@ -40,11 +43,25 @@ CATEGORY = {
     "income_verified": "capacity",
     "contract": "capacity",
     "contract_fulfilled": "capacity",
+    "identity_verified": "identity",
+    "profile_update": "identity",
 }
 KINDS = {
     "balance_snapshot": ["credit", "deposit", "deposit"],
     "contract": ["rental", "deposit_free_order"],
 }
+
+
+def profile(draw: st.DrawFn, present: bool) -> dict[str, Any]:
+    """Fingerprints and tenures of a profile update (None elsewhere)."""
+    fields = {
+        name: draw(st.sampled_from([None, "fp1", "fp2"])) if present else None
+        for name in reference.FINGERPRINTS
+    }
+    days = st.dates(min_value=date(2000, 1, 1), max_value=date(2026, 10, 30))
+    fields["address_since"] = draw(st.one_of(st.none(), days)) if present else None
+    fields["phone_since"] = draw(st.one_of(st.none(), days)) if present else None
+    return fields
 
 
 @st.composite
@@ -80,6 +97,10 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "outcome": draw(st.sampled_from(["on_time", "late", "broken"]))
                 if type_ == "contract_fulfilled"
                 else None,
+                "method": draw(st.sampled_from(["document", "phone", "bank"]))
+                if type_ == "identity_verified"
+                else None,
+                **profile(draw, type_ == "profile_update"),
             }
         )
     return events
@@ -104,8 +125,12 @@ def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any
     rows = reference.visible(events, AS_OF, RELIABILITY, **kw)
     hist = reference.history(rows)
     cap = reference.capacity(rows)
+    ident = reference.identity(rows, AS_OF)
     empty = {c.name: None for c in CATALOG}
-    return {s: {**empty, **hist.get(s, {}), **cap.get(s, {})} for s in {r["subject"] for r in rows}}
+    return {
+        s: {**empty, **hist.get(s, {}), **cap.get(s, {}), **ident.get(s, {})}
+        for s in {r["subject"] for r in rows}
+    }
 
 
 def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]]) -> None:

@@ -30,7 +30,8 @@ def events_as_of(
     excluded: Iterable[tuple[str, str]] = (),
     known_at: datetime | None = None,
 ) -> ir.Table:
-    """The events that count as of ``as_of``, with weight ``w`` and ``age_days``.
+    """The events that count as of ``as_of``, with weight ``w``, ``age_days`` and the instant
+    itself as ``as_of_seconds`` (Unix seconds).
 
     Parameters
     ----------
@@ -78,4 +79,5 @@ def events_as_of(
     return visible.mutate(
         w=weight.cast("float64"),
         age_days=age_seconds.cast("float64") / _SECONDS_PER_DAY,
+        as_of_seconds=ibis.literal(now_seconds, "int64"),
     )

@@ -11,10 +11,11 @@ from credo.features.asof import events_as_of
 from credo.features.capacity import capacity
 from credo.features.catalog import CATALOG
 from credo.features.history import history
+from credo.features.identity import identity
 
 __all__ = ["DIMENSION_BUILDERS", "characteristics_expr"]
 
-DIMENSION_BUILDERS = (history, capacity)
+DIMENSION_BUILDERS = (history, capacity, identity)
 """One builder per dimension, each a single pass over the as-of events."""
 
 
