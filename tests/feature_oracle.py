@@ -206,3 +206,62 @@ def identity(rows: list[dict[str, Any]], as_of: datetime) -> dict[str, dict[str,
             "id_sources": float(len(sources[subject])),
         }
     return out
+
+
+ESSENTIAL = ("grocery", "utilities", "transport", "health", "education")
+
+
+def behavior(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    by_subject: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        by_subject[r["subject"]].append(r)
+
+    def share(part: float, whole: float) -> float | None:
+        return part / whole if whole > 0 else None
+
+    for subject, events in by_subject.items():
+        values: dict[str, Any] = {
+            "beh_tenure_months": max(e["age_days"] for e in events) / DAYS_PER_MONTH
+        }
+        b = [e for e in events if e["category"] == "behavior"]
+        out[subject] = values
+        if not b:
+            continue
+        recent = [e for e in b if e["age_days"] <= 365]
+        bought = [e for e in recent if e["type"] == "purchase"]
+        spend = sum(e["amount_minor"] * e["w"] for e in bought)
+        bills = [e for e in recent if e["type"] == "bill_payment"]
+        refunds = [e for e in recent if e["type"] == "refund"]
+        purchases = sum(e["w"] for e in bought)
+        values.update(
+            {
+                "beh_active_months_share_12m": len(
+                    {e["occurred_at"].strftime("%Y-%m") for e in recent}
+                )
+                / 12,
+                "beh_essential_share_12m": share(
+                    sum(
+                        e["amount_minor"] * e["w"]
+                        for e in bought
+                        if e["merchant_category"] in ESSENTIAL
+                    ),
+                    spend,
+                ),
+                "beh_gambling_share_12m": share(
+                    sum(
+                        e["amount_minor"] * e["w"]
+                        for e in bought
+                        if e["merchant_category"] == "gambling"
+                    ),
+                    spend,
+                ),
+                "beh_bill_on_time_share_12m": share(
+                    sum(e["w"] for e in bills if e["days_late"] == 0), sum(e["w"] for e in bills)
+                ),
+                "beh_refund_share_12m": share(sum(e["w"] for e in refunds), purchases),
+                "beh_chargebacks_12m": sum(e["w"] for e in refunds if e["kind"] == "chargeback"),
+                "beh_purchases_12m": purchases,
+            }
+        )
+    return out

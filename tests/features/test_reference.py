@@ -36,6 +36,10 @@ TYPES = [
     "identity_verified",
     "profile_update",
     "profile_update",
+    "purchase",
+    "bill_payment",
+    "refund",
+    "transfer",
 ]
 CATEGORY = {
     "balance_snapshot": "capacity",
@@ -45,10 +49,14 @@ CATEGORY = {
     "contract_fulfilled": "capacity",
     "identity_verified": "identity",
     "profile_update": "identity",
+    "bill_payment": "behavior",
+    "refund": "behavior",
+    "transfer": "behavior",
 }
 KINDS = {
     "balance_snapshot": ["credit", "deposit", "deposit"],
     "contract": ["rental", "deposit_free_order"],
+    "refund": ["refund", "chargeback"],
 }
 
 
@@ -100,6 +108,10 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
                 "method": draw(st.sampled_from(["document", "phone", "bank"]))
                 if type_ == "identity_verified"
                 else None,
+                "merchant_category": draw(st.sampled_from(["grocery", "gambling", "travel"]))
+                if type_ in ("purchase", "refund")
+                else None,
+                "days_late": draw(st.sampled_from([0, 0, 3])) if type_ == "bill_payment" else None,
                 **profile(draw, type_ == "profile_update"),
             }
         )
@@ -126,9 +138,10 @@ def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any
     hist = reference.history(rows)
     cap = reference.capacity(rows)
     ident = reference.identity(rows, AS_OF)
+    beh = reference.behavior(rows)
     empty = {c.name: None for c in CATALOG}
     return {
-        s: {**empty, **hist.get(s, {}), **cap.get(s, {}), **ident.get(s, {})}
+        s: {**empty, **hist.get(s, {}), **cap.get(s, {}), **ident.get(s, {}), **beh.get(s, {})}
         for s in {r["subject"] for r in rows}
     }
 

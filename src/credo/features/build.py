@@ -8,6 +8,7 @@ from datetime import datetime
 import ibis.expr.types as ir
 
 from credo.features.asof import events_as_of
+from credo.features.behavior import behavior
 from credo.features.capacity import capacity
 from credo.features.catalog import CATALOG
 from credo.features.history import history
@@ -15,7 +16,7 @@ from credo.features.identity import identity
 
 __all__ = ["DIMENSION_BUILDERS", "characteristics_expr"]
 
-DIMENSION_BUILDERS = (history, capacity, identity)
+DIMENSION_BUILDERS = (history, capacity, identity, behavior)
 """One builder per dimension, each a single pass over the as-of events."""
 
 

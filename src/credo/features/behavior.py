@@ -1,0 +1,64 @@
+"""Behaviour and preferences: tenure, regular activity, essential spending, bills, refunds.
+
+Shares of spending weigh each purchase by amount and by its source's reliability; counts add
+up reliability weights. People without any behaviour event get no values (not zeros), except
+tenure, which every person with any event has.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from credo.features.asof import DAYS_PER_MONTH
+
+__all__ = ["ESSENTIAL", "behavior"]
+
+ESSENTIAL = ("grocery", "utilities", "transport", "health", "education")
+"""Merchant categories counted as essential spending."""
+
+_YEAR = 365
+
+
+def _share(part: ir.FloatingValue, whole: ir.FloatingValue) -> ir.FloatingValue:
+    return ibis.cases((whole > 0, ibis.coalesce(part, 0.0) / whole), else_=ibis.null("float64"))
+
+
+def behavior(e: ir.Table) -> ir.Table:
+    """The ``beh_*`` characteristics of every subject."""
+    is_b = e.category == "behavior"
+    in12 = is_b & (e.age_days <= _YEAR)
+    bought = in12 & (e.type == "purchase")
+    spend = e.amount_minor.cast("float64") * e.w
+    bills = in12 & (e.type == "bill_payment")
+    refunds = in12 & (e.type == "refund")
+    agg = e.group_by("subject").aggregate(
+        beh_events=is_b.cast("int64").sum(),
+        tenure_days=e.age_days.max(),
+        active_months=e.month.nunique(where=in12),
+        spend=spend.sum(where=bought),
+        essential=spend.sum(where=bought & e.merchant_category.isin(list(ESSENTIAL))),
+        gambling=spend.sum(where=bought & (e.merchant_category == "gambling")),
+        bills_w=e.w.sum(where=bills),
+        bills_on_time=e.w.sum(where=bills & (e.days_late == 0)),
+        purchases=e.w.sum(where=bought),
+        refunds=e.w.sum(where=refunds),
+        chargebacks=e.w.sum(where=refunds & (e.kind == "chargeback")),
+    )
+    seen = agg.beh_events > 0
+    nothing = ibis.null("float64")
+
+    def only_seen(value: ir.FloatingValue) -> ir.FloatingValue:
+        return ibis.cases((seen, value), else_=nothing)
+
+    return agg.select(
+        "subject",
+        beh_tenure_months=agg.tenure_days / DAYS_PER_MONTH,
+        beh_active_months_share_12m=only_seen(agg.active_months.cast("float64") / 12),
+        beh_essential_share_12m=_share(agg.essential, agg.spend),
+        beh_gambling_share_12m=_share(agg.gambling, agg.spend),
+        beh_bill_on_time_share_12m=_share(agg.bills_on_time, agg.bills_w),
+        beh_refund_share_12m=_share(agg.refunds, agg.purchases),
+        beh_chargebacks_12m=only_seen(ibis.coalesce(agg.chargebacks, 0.0)),
+        beh_purchases_12m=only_seen(ibis.coalesce(agg.purchases, 0.0)),
+    )
