@@ -265,3 +265,64 @@ def behavior(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             }
         )
     return out
+
+
+def network(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        if r["type"] == "tie" and r["counterpart"] is not None:
+            pairs[(r["subject"], r["counterpart"])].append(r)
+    live: dict[tuple[str, str], dict[str, Any]] = {}
+    for pair, events in pairs.items():
+        last = max(e["occurred_at"] for e in events)
+        latest = [e for e in events if e["occurred_at"] == last]
+        adds = [e["age_days"] for e in events if e["action"] == "add"]
+        if all(e["action"] == "add" for e in latest):
+            live[pair] = {
+                "verified": any(e["verified"] for e in latest),
+                "w": max(e["w"] for e in latest),
+                "family": any(e["relation"] == "family" for e in latest),
+                "first_days": max(adds) if adds else None,
+            }
+    defaulted = {
+        r["subject"]
+        for r in rows
+        if r["type"] in ("default", "collection") and r["age_days"] <= 730 and r["w"] >= 0.5
+    }
+    sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for (subject, other), tie in live.items():
+        mutual = (other, subject) in live
+        new = tie["first_days"] is not None and tie["first_days"] < 90
+        w = (
+            tie["w"]
+            * (1.0 if tie["verified"] else 0.3)
+            * (1.0 if mutual else 0.5)
+            * (0.5 if new else 1.0)
+        )
+        acc = sums[subject]
+        acc["total"] += w
+        acc["verified"] += w * tie["verified"]
+        acc["mutual"] += w * mutual
+        acc["family"] += w * tie["family"]
+        acc["defaulted"] += w * (other in defaulted)
+        acc["new"] += w if new else 0.0
+        acc["age"] += w * tie["first_days"]
+    out: dict[str, dict[str, Any]] = {}
+    for subject, acc in sums.items():
+        total = acc["total"]
+
+        def share(key: str, total: float = total, acc: dict[str, float] = acc) -> float | None:
+            return acc[key] / total if total > 0 else None
+
+        age = share("age")
+        out[subject] = {
+            "net_ties": min(total, 30.0),
+            "net_verified_share": share("verified"),
+            "net_mutual_share": share("mutual"),
+            "net_family_ties": min(acc["family"], 10.0),
+            "net_ties_in_default_share": share("defaulted"),
+            "net_new_ties_share": share("new"),
+            "net_tie_age_months": age / DAYS_PER_MONTH if age is not None else None,
+            "net_ties_mean_score": None,
+        }
+    return out

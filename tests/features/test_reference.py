@@ -40,6 +40,9 @@ TYPES = [
     "bill_payment",
     "refund",
     "transfer",
+    "tie",
+    "tie",
+    "tie",
 ]
 CATEGORY = {
     "balance_snapshot": "capacity",
@@ -52,6 +55,7 @@ CATEGORY = {
     "bill_payment": "behavior",
     "refund": "behavior",
     "transfer": "behavior",
+    "tie": "network",
 }
 KINDS = {
     "balance_snapshot": ["credit", "deposit", "deposit"],
@@ -70,6 +74,18 @@ def profile(draw: st.DrawFn, present: bool) -> dict[str, Any]:
     fields["address_since"] = draw(st.one_of(st.none(), days)) if present else None
     fields["phone_since"] = draw(st.one_of(st.none(), days)) if present else None
     return fields
+
+
+def tie(draw: st.DrawFn, present: bool) -> dict[str, Any]:
+    """Counterpart, relation, verification and action of a tie (None elsewhere)."""
+    if not present:
+        return {"counterpart": None, "relation": None, "verified": None, "action": None}
+    return {
+        "counterpart": draw(st.sampled_from(["s1", "s2", "s3", "s4"])),
+        "relation": draw(st.sampled_from(["friend", "family"])),
+        "verified": draw(st.booleans()),
+        "action": draw(st.sampled_from(["add", "add", "remove"])),
+    }
 
 
 @st.composite
@@ -113,6 +129,7 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
                 else None,
                 "days_late": draw(st.sampled_from([0, 0, 3])) if type_ == "bill_payment" else None,
                 **profile(draw, type_ == "profile_update"),
+                **tie(draw, type_ == "tie"),
             }
         )
     return events
@@ -139,9 +156,11 @@ def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any
     cap = reference.capacity(rows)
     ident = reference.identity(rows, AS_OF)
     beh = reference.behavior(rows)
+    net = reference.network(rows)
     empty = {c.name: None for c in CATALOG}
+    parts = (hist, cap, ident, beh, net)
     return {
-        s: {**empty, **hist.get(s, {}), **cap.get(s, {}), **ident.get(s, {}), **beh.get(s, {})}
+        s: {**empty, **{k: v for part in parts for k, v in part.get(s, {}).items()}}
         for s in {r["subject"] for r in rows}
     }
 
@@ -259,3 +278,35 @@ def test_an_unregistered_source_weighs_nothing() -> None:
     }
     values = compute([event])["s1"]
     assert (values["hist_defaults_24m"], values["hist_worst_dpd_12m"]) == (0.0, 0.0)
+
+
+def tie_event(i: int, subject: str, other: str, days: int, *, verified: bool) -> dict[str, Any]:
+    return {
+        "event_id": f"t{i}",
+        "source": "bank",
+        "subject": subject,
+        "type": "tie",
+        "category": "network",
+        "occurred_at": AS_OF - timedelta(days=days),
+        "ingested_at": AS_OF - timedelta(days=days),
+        "supersedes": None,
+        "account_ref": None,
+        "amount_minor": None,
+        "days_past_due": None,
+        "status": None,
+        "kind": None,
+        "counterpart": other,
+        "relation": "friend",
+        "verified": verified,
+        "action": "add",
+    }
+
+
+def test_fifty_fake_ties_weigh_less_than_four_real_friends() -> None:
+    ring = [tie_event(i, "attacker", f"sybil{i}", 5, verified=False) for i in range(50)]
+    friends = [tie_event(100 + i, "honest", f"friend{i}", 400, verified=True) for i in range(4)]
+    back = [tie_event(200 + i, f"friend{i}", "honest", 400, verified=True) for i in range(4)]
+    values = compute([*ring, *friends, *back])
+    assert values["attacker"]["net_ties"] < values["honest"]["net_ties"]
+    assert values["attacker"]["net_ties"] == pytest.approx(50 * 0.9 * 0.3 * 0.5 * 0.5)
+    assert values["attacker"]["net_ties_mean_score"] is None

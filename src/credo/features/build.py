@@ -13,10 +13,11 @@ from credo.features.capacity import capacity
 from credo.features.catalog import CATALOG
 from credo.features.history import history
 from credo.features.identity import identity
+from credo.features.network import network
 
 __all__ = ["DIMENSION_BUILDERS", "characteristics_expr"]
 
-DIMENSION_BUILDERS = (history, capacity, identity, behavior)
+DIMENSION_BUILDERS = (history, capacity, identity, behavior, network)
 """One builder per dimension, each a single pass over the as-of events."""
 
 

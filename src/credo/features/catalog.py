@@ -314,6 +314,72 @@ CATALOG: tuple[Characteristic, ...] = (
         365,
         "count",
     ),
+    Characteristic(
+        "net_ties",
+        "network",
+        "Weighted number of live relationships (verified, mutual and older ties weigh more; "
+        "capped at 30)",
+        "lower_is_riskier",
+        None,
+        "weight",
+    ),
+    Characteristic(
+        "net_verified_share",
+        "network",
+        "Share of relationships a source verified",
+        "lower_is_riskier",
+        None,
+        "share",
+    ),
+    Characteristic(
+        "net_mutual_share",
+        "network",
+        "Share of relationships both people declared",
+        "lower_is_riskier",
+        None,
+        "share",
+    ),
+    Characteristic(
+        "net_family_ties",
+        "network",
+        "Weighted number of family ties (capped at 10)",
+        "lower_is_riskier",
+        None,
+        "weight",
+    ),
+    Characteristic(
+        "net_ties_in_default_share",
+        "network",
+        "Share of relationships with people who defaulted in the last 24 months",
+        "higher_is_riskier",
+        730,
+        "share",
+    ),
+    Characteristic(
+        "net_new_ties_share",
+        "network",
+        "Share of relationships younger than 90 days",
+        "higher_is_riskier",
+        90,
+        "share",
+    ),
+    Characteristic(
+        "net_tie_age_months",
+        "network",
+        "Average age of relationships",
+        "lower_is_riskier",
+        None,
+        "months",
+    ),
+    Characteristic(
+        "net_ties_mean_score",
+        "network",
+        "Robust average of the related people's last published scores (missing until the "
+        "first monthly run publishes scores)",
+        "lower_is_riskier",
+        None,
+        "points",
+    ),
 )
 """Every characteristic credo computes, in a stable order."""
 
