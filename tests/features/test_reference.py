@@ -7,16 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import ibis
-import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credo.features.build import characteristics_expr
 from credo.features.catalog import CATALOG
-from credo.lake.delta import LAKE_SCHEMA
 
 import feature_oracle as reference
+from lake_rows import to_table
 
 AS_OF = datetime(2026, 10, 31, tzinfo=UTC)
 RELIABILITY = {"bank": 0.9, "shady": 0.4}
@@ -133,13 +132,6 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
             }
         )
     return events
-
-
-def to_table(events: list[dict[str, Any]]) -> pa.Table:
-    columns = {f.name: [e.get(f.name) for e in events] for f in LAKE_SCHEMA}
-    columns["schema_version"] = [1] * len(events)
-    columns["month"] = [e["occurred_at"].strftime("%Y-%m") for e in events]
-    return pa.Table.from_pydict(columns, schema=LAKE_SCHEMA)
 
 
 def compute(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 import pyarrow as pa
@@ -11,10 +11,11 @@ from credo.errors import InvalidInputError
 from credo.events.sources import SourceRegistry
 from credo.features.build import characteristics_expr
 from credo.features.engines import feature_engine
+from credo.features.training import training_set
 from credo.lake.delta import DeltaEventLake
 from credo.settings import DuckDBEngine, SparkEngine
 
-__all__ = ["build_characteristics", "parse_as_of"]
+__all__ = ["build_characteristics", "build_training_set", "parse_as_of"]
 
 
 def parse_as_of(text: str) -> datetime:
@@ -59,5 +60,35 @@ def build_characteristics(
             known_at=known_at,
         )
         return runner.execute(expr)
+    finally:
+        runner.close()
+
+
+def build_training_set(
+    lake: DeltaEventLake,
+    sources: SourceRegistry,
+    as_of_dates: Sequence[datetime],
+    *,
+    outcome_months: int = 12,
+    engine: DuckDBEngine | SparkEngine,
+    known_at: datetime,
+) -> pa.Table:
+    """Characteristics at each date joined with the outcome in the following window, for
+    training a model (see :mod:`credo.features.training`)."""
+    if not as_of_dates:
+        raise InvalidInputError("give at least one as-of date for a training set")
+    if outcome_months < 1:
+        raise InvalidInputError(f"outcome_months must be at least 1, got {outcome_months}")
+    reliability = {s.name: s.reliability for s in sources.all()}
+    runner = feature_engine(engine)
+    try:
+        return training_set(
+            runner.events(lake),
+            as_of_dates,
+            outcome_months=outcome_months,
+            reliability=reliability,
+            known_at=known_at,
+            execute=runner.execute,
+        )
     finally:
         runner.close()
