@@ -50,6 +50,7 @@ check: lint typecheck test ## lint + types + tests
 
 bench: $(STAMP) ## benchmarks (print ratios against baselines measured in the same run)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/features.py
 
 clean:
 	rm -rf $(DEMO_HOME) $(DEMO_DATA) .pytest_cache .mypy_cache .ruff_cache
