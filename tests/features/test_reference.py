@@ -15,7 +15,7 @@ from credo.features.build import characteristics_expr
 from credo.features.catalog import CATALOG
 
 import feature_oracle as reference
-from lake_rows import to_table
+from lake_rows import credit_event, to_table
 
 AS_OF = datetime(2026, 10, 31, tzinfo=UTC)
 RELIABILITY = {"bank": 0.9, "shady": 0.4}
@@ -191,83 +191,42 @@ def test_exclusions_and_late_knowledge(events: list[dict[str, Any]], data: st.Da
 
 
 def test_an_event_one_second_after_the_as_of_instant_changes_nothing() -> None:
-    base = [
-        {
-            "event_id": "e1",
-            "source": "bank",
-            "subject": "s1",
-            "type": "repayment",
-            "category": "history",
-            "occurred_at": AS_OF - timedelta(days=3),
-            "ingested_at": AS_OF - timedelta(days=2),
-            "supersedes": None,
-            "account_ref": "a",
-            "amount_minor": 100,
-            "days_past_due": 0,
-            "status": None,
-            "kind": None,
-        }
-    ]
-    later = {
-        **base[0],
-        "event_id": "e2",
-        "occurred_at": AS_OF + timedelta(seconds=1),
-        "ingested_at": AS_OF + timedelta(seconds=2),
-        "days_past_due": 200,
-    }
-    late_report = {
-        **base[0],
-        "event_id": "e3",
-        "occurred_at": AS_OF - timedelta(days=1),
-        "ingested_at": AS_OF + timedelta(seconds=1),
-        "days_past_due": 200,
-    }
+    base = [credit_event("e1", "s1", AS_OF - timedelta(days=3))]
+    later = credit_event(
+        "e2",
+        "s1",
+        AS_OF + timedelta(seconds=1),
+        days_past_due=200,
+        ingested_at=AS_OF + timedelta(seconds=2),
+    )
+    late_report = credit_event(
+        "e3",
+        "s1",
+        AS_OF - timedelta(days=1),
+        days_past_due=200,
+        ingested_at=AS_OF + timedelta(seconds=1),
+    )
     assert compute([*base, later, late_report]) == compute(base)
 
 
 def test_a_correction_replaces_the_event_it_supersedes() -> None:
-    wrong = {
-        "event_id": "e1",
-        "source": "bank",
-        "subject": "s1",
-        "type": "repayment",
-        "category": "history",
-        "occurred_at": AS_OF - timedelta(days=30),
-        "ingested_at": AS_OF - timedelta(days=29),
-        "supersedes": None,
-        "account_ref": "a",
-        "amount_minor": 100,
-        "days_past_due": 120,
-        "status": None,
-        "kind": None,
-    }
-    fixed = {
-        **wrong,
-        "event_id": "e2",
-        "supersedes": "e1",
-        "days_past_due": 0,
-        "ingested_at": AS_OF - timedelta(days=5),
-    }
+    wrong = credit_event("e1", "s1", AS_OF - timedelta(days=30), days_past_due=120)
+    fixed = credit_event(
+        "e2",
+        "s1",
+        AS_OF - timedelta(days=30),
+        days_past_due=0,
+        ingested_at=AS_OF - timedelta(days=5),
+        supersedes="e1",
+    )
     assert compute([wrong])["s1"]["hist_worst_dpd_12m"] == pytest.approx(108.0)
     assert compute([wrong, fixed])["s1"]["hist_worst_dpd_12m"] == 0.0
 
 
 def test_an_unregistered_source_weighs_nothing() -> None:
-    event = {
-        "event_id": "e1",
-        "source": "unknown",
-        "subject": "s1",
-        "type": "default",
-        "category": "history",
-        "occurred_at": AS_OF - timedelta(days=30),
-        "ingested_at": AS_OF - timedelta(days=29),
-        "supersedes": None,
-        "account_ref": "a",
-        "amount_minor": 100,
-        "days_past_due": 120,
-        "status": None,
-        "kind": None,
-    }
+    event = credit_event(
+        "e1", "s1", AS_OF - timedelta(days=30), type_="default", days_past_due=120, source="unknown"
+    )
     values = compute([event])["s1"]
     assert (values["hist_defaults_24m"], values["hist_worst_dpd_12m"]) == (0.0, 0.0)
 

@@ -11,7 +11,7 @@ import pytest
 from credo.features.build import characteristics_expr
 from credo.features.training import add_months, training_set
 
-from lake_rows import to_table
+from lake_rows import credit_event, to_table
 
 T = datetime(2026, 3, 31, tzinfo=UTC)
 KNOWN = datetime(2027, 6, 1, tzinfo=UTC)
@@ -21,21 +21,7 @@ RELIABILITY = {"bank": 0.9}
 def bad_event(
     i: int, subject: str, when: datetime, type_: str = "default", dpd: int = 120
 ) -> dict[str, Any]:
-    return {
-        "event_id": f"b{i}",
-        "source": "bank",
-        "subject": subject,
-        "type": type_,
-        "category": "history",
-        "occurred_at": when,
-        "ingested_at": when + timedelta(hours=1),
-        "supersedes": None,
-        "account_ref": "a",
-        "amount_minor": 100,
-        "days_past_due": dpd,
-        "status": None,
-        "kind": None,
-    }
+    return credit_event(f"b{i}", subject, when, type_=type_, days_past_due=dpd)
 
 
 def test_outcomes_and_leakage() -> None:
