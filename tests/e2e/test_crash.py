@@ -86,4 +86,7 @@ def test_killed_ingest_leaves_no_partial_version(tmp_path: Path) -> None:
     report = json.loads(stdout)
     assert (report["accepted"], report["duplicates"]) == (ROWS, 0)
     assert home.lake.summary().events == ROWS
+    with home.engine.connect() as conn:
+        statuses = conn.execute(select(ingest_runs.c.status).order_by(ingest_runs.c.id)).scalars()
+        assert list(statuses) == ["interrupted", "done"]
     home.dispose()

@@ -162,26 +162,36 @@ class Ingestor:
         report = IngestReport(
             inputs=list(paths), rejects_path=str(rejects_path) if rejects_path else None
         )
-        run_id = self._start_run(report, source)
         started = time.perf_counter()
         writer = _RejectsWriter(rejects_path)
         run = _Run(self, submitter, report, writer, on_progress)
         status = "failed"
-        try:
-            with _exclusive(self._lake.path.parent / ".ingest.lock"):
+        with _exclusive(self._lake.path.parent / ".ingest.lock"):
+            self._close_interrupted_runs()
+            run_id = self._start_run(report, source)
+            try:
                 batches = run.lake_batches(inputs)
                 first = next(batches, None)
                 if first is not None:
                     report.lake_version = self._lake.append(chain([first], batches))
                 else:
                     report.lake_version = self._lake.version()
-            status = "done"
-        finally:
-            writer.close()
-            report.seconds = time.perf_counter() - started
-            self._finish_run(run_id, report, status)
-            self._vault.forget_cached_keys()
+                status = "done"
+            finally:
+                writer.close()
+                report.seconds = time.perf_counter() - started
+                self._finish_run(run_id, report, status)
+                self._vault.forget_cached_keys()
         return report
+
+    def _close_interrupted_runs(self) -> None:
+        """Runs still "running" while we hold the lock were killed: record that they were."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                update(ingest_runs)
+                .where(ingest_runs.c.status == "running")
+                .values(status="interrupted", finished_at=self._clock.now())
+            )
 
     def _start_run(self, report: IngestReport, source: str | None) -> int:
         with self._engine.begin() as conn:
