@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 
 from credo.clock import utc
 
-__all__ = ["DAYS_PER_MONTH", "events_as_of"]
+__all__ = ["DAYS_PER_MONTH", "events_as_of", "latest_per_key"]
 
 DAYS_PER_MONTH = 30.4375  # mean Gregorian month, so "months since" does not drift over years
 _SECONDS_PER_DAY = 86_400
@@ -81,3 +81,12 @@ def events_as_of(
         age_days=age_seconds.cast("float64") / _SECONDS_PER_DAY,
         as_of_seconds=ibis.literal(now_seconds, "int64"),
     )
+
+
+def latest_per_key(events: ir.Table, value: ir.Value, keys: list[str]) -> ir.Table:
+    """Per key, ``value`` of the latest event (the largest among ties, so every engine agrees),
+    with the weight ``w`` of that event."""
+    rows = events.mutate(value=value)
+    last = rows.group_by(keys).aggregate(last_at=rows.occurred_at.max())
+    joined = rows.join(last, [*keys, rows.occurred_at == last.last_at])
+    return joined.group_by(keys).aggregate(value=joined.value.max(), w=joined.w.max())

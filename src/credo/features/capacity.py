@@ -9,6 +9,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from credo.features.asof import latest_per_key
+
 __all__ = ["capacity"]
 
 _SIX_MONTHS = 182
@@ -16,12 +18,9 @@ _TWO_YEARS = 730
 
 
 def _latest_income(c: ir.Table) -> ir.Table:
-    income = c.filter(c.type == "income_verified").mutate(
-        value=c.amount_minor.cast("float64") * c.w
-    )
-    last = income.group_by("subject").aggregate(last_at=income.occurred_at.max())
-    joined = income.join(last, ["subject", income.occurred_at == last.last_at])
-    return joined.group_by("subject").aggregate(cap_income_monthly=joined.value.max())
+    income = c.filter(c.type == "income_verified")
+    latest = latest_per_key(income, income.amount_minor.cast("float64") * income.w, ["subject"])
+    return latest.select("subject", cap_income_monthly=latest.value)
 
 
 def capacity(e: ir.Table) -> ir.Table:

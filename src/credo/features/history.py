@@ -10,30 +10,22 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from credo.features.asof import DAYS_PER_MONTH
+from credo.features.asof import DAYS_PER_MONTH, latest_per_key
 
 __all__ = ["history"]
 
 _DELINQUENT_DAYS = 30
 
 
-def _latest(events: ir.Table, value: ir.Value, keys: list[str]) -> ir.Table:
-    """Per key, the value of the latest event (the largest value among ties, deterministic)."""
-    rows = events.mutate(value=value)
-    last = rows.group_by(keys).aggregate(last_at=rows.occurred_at.max())
-    joined = rows.join(last, [*keys, rows.occurred_at == last.last_at])
-    return joined.group_by(keys).aggregate(value=joined.value.max(), w=joined.w.max())
-
-
 def _revolving(e: ir.Table) -> ir.Table:
     """Per subject: latest credit balances and latest limits of open lines, summed."""
     snaps = e.filter((e.type == "balance_snapshot") & (e.kind == "credit"))
-    balances = _latest(
+    balances = latest_per_key(
         snaps, snaps.amount_minor.cast("float64") * snaps.w, ["subject", "account_ref"]
     )
     lines = e.filter(e.type == "credit_line")
     limit = ibis.cases((lines.status == "closed", 0.0), else_=lines.amount_minor.cast("float64"))
-    limits = _latest(lines, limit, ["subject", "account_ref"])
+    limits = latest_per_key(lines, limit, ["subject", "account_ref"])
     debt = balances.group_by("subject").aggregate(total_debt=balances.value.sum())
     total = limits.group_by("subject").aggregate(total_limit=limits.value.sum())
     both = debt.outer_join(total, "subject")
