@@ -267,7 +267,27 @@ def behavior(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
-def network(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def trimmed_mean(scored: list[tuple[float, str, float]], trim: float = 0.2) -> float | None:
+    """Weighted trimmed mean of (score, counterpart, weight): each tie owns the slice
+    [before, before + weight) of the total weight in score order; only the parts of the slices
+    inside [trim, 1 - trim) of the total count, in proportion."""
+    scored = sorted(s for s in scored if s[2] > 0)
+    total = sum(w for _, _, w in scored)
+    if not scored:
+        return None
+    low, high = trim * total, (1 - trim) * total
+    before, num, den = 0.0, 0.0, 0.0
+    for score, _, w in scored:
+        kept = max(0.0, min(before + w, high) - max(before, low))
+        num += kept * score
+        den += kept
+        before += w
+    return num / den
+
+
+def network(
+    rows: list[dict[str, Any]], tie_scores: dict[str, float | None] | None = None
+) -> dict[str, dict[str, Any]]:
     pairs: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
         if r["type"] == "tie" and r["counterpart"] is not None:
@@ -290,6 +310,7 @@ def network(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if r["type"] in ("default", "collection") and r["age_days"] <= 730 and r["w"] >= 0.5
     }
     sums: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    scored: dict[str, list[tuple[float, str, float]]] = defaultdict(list)
     for (subject, other), tie in live.items():
         mutual = (other, subject) in live
         new = tie["first_days"] is not None and tie["first_days"] < 90
@@ -307,6 +328,8 @@ def network(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         acc["defaulted"] += w * (other in defaulted)
         acc["new"] += w if new else 0.0
         acc["age"] += w * tie["first_days"]
+        if tie_scores is not None and tie_scores.get(other) is not None:
+            scored[subject].append((tie_scores[other], other, w))
     out: dict[str, dict[str, Any]] = {}
     for subject, acc in sums.items():
         total = acc["total"]
@@ -323,6 +346,6 @@ def network(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "net_ties_in_default_share": share("defaulted"),
             "net_new_ties_share": share("new"),
             "net_tie_age_months": age / DAYS_PER_MONTH if age is not None else None,
-            "net_ties_mean_score": None,
+            "net_ties_mean_score": trimmed_mean(scored[subject]),
         }
     return out

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 from typer.testing import CliRunner
 
@@ -74,10 +75,24 @@ def test_duckdb_and_spark_agree(lake_home: Home, spark_engine: SparkFeatureEngin
     as_of = datetime(2026, 8, 31, tzinfo=UTC)
     known = datetime(2100, 1, 1, tzinfo=UTC)
     duck = DuckDBFeatureEngine(DuckDBEngine())
+    subjects = sorted(
+        set(lake_home.lake.dataset().to_table(columns=["subject"])["subject"].to_pylist())
+    )
+    # a previous snapshot that scores two people in three, so ties' scores are exercised too
+    snapshot = pa.table(
+        {
+            "subject": subjects[::3] + subjects[1::3],
+            "score": [350.0 + (i * 37) % 600 for i in range(len(subjects[::3] + subjects[1::3]))],
+        }
+    )
     results = []
     for engine in (duck, spark_engine):
         expr = characteristics_expr(
-            engine.events(lake_home.lake), as_of, reliability=reliability, known_at=known
+            engine.events(lake_home.lake),
+            as_of,
+            reliability=reliability,
+            known_at=known,
+            tie_scores=engine.table("tie_scores", snapshot),
         )
         results.append(engine.execute(expr).to_pylist())
     duck.close()
@@ -92,3 +107,4 @@ def test_duckdb_and_spark_agree(lake_home: Home, spark_engine: SparkFeatureEngin
             else:
                 assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9), (name, x, y)
     assert any(row["hist_worst_dpd_12m"] for row in left)
+    assert sum(row["net_ties_mean_score"] is not None for row in left) > 100

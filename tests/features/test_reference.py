@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import ibis
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -134,21 +135,31 @@ def event_sets(draw: st.DrawFn) -> list[dict[str, Any]]:
     return events
 
 
-def compute(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:
+def compute(
+    events: list[dict[str, Any]], tie_scores: dict[str, float | None] | None = None, **kw: Any
+) -> dict[str, dict[str, Any]]:
     con = ibis.duckdb.connect()
     table = con.create_table("events", to_table(events))
+    if tie_scores is not None:
+        snapshot = pa.table(
+            {"subject": list(tie_scores), "score": list(tie_scores.values())},
+            schema=pa.schema([("subject", pa.string()), ("score", pa.float64())]),
+        )
+        kw["tie_scores"] = con.create_table("tie_scores", snapshot)
     result = characteristics_expr(table, AS_OF, reliability=RELIABILITY, **kw).to_pyarrow()
     con.disconnect()
     return {row.pop("subject"): row for row in result.to_pylist()}
 
 
-def expected(events: list[dict[str, Any]], **kw: Any) -> dict[str, dict[str, Any]]:
+def expected(
+    events: list[dict[str, Any]], tie_scores: dict[str, float | None] | None = None, **kw: Any
+) -> dict[str, dict[str, Any]]:
     rows = reference.visible(events, AS_OF, RELIABILITY, **kw)
     hist = reference.history(rows)
     cap = reference.capacity(rows)
     ident = reference.identity(rows, AS_OF)
     beh = reference.behavior(rows)
-    net = reference.network(rows)
+    net = reference.network(rows, tie_scores)
     empty = {c.name: None for c in CATALOG}
     parts = (hist, cap, ident, beh, net)
     return {
@@ -177,6 +188,35 @@ def assert_same(got: dict[str, dict[str, Any]], want: dict[str, dict[str, Any]])
 @given(events=event_sets())
 def test_characteristics_match_the_oracle(events: list[dict[str, Any]]) -> None:
     assert_same(compute(events), expected(events))
+
+
+SCORES = st.one_of(st.none(), st.sampled_from([350.0, 480.0, 600.0, 612.5, 950.0]))
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    events=event_sets(),
+    ties=st.lists(
+        st.tuples(
+            st.sampled_from(["s1", "s2", "s3"]),
+            st.sampled_from([f"c{i}" for i in range(8)]),
+            st.integers(1, 800),
+            st.booleans(),
+        ),
+        max_size=20,
+    ),
+    tie_scores=st.dictionaries(st.sampled_from([*(f"c{i}" for i in range(9)), "s1"]), SCORES),
+)
+def test_ties_scores_from_the_previous_snapshot(
+    events: list[dict[str, Any]],
+    ties: list[tuple[str, str, int, bool]],
+    tie_scores: dict[str, float | None],
+) -> None:
+    more = [
+        tie_event(1000 + i, subject, other, days, verified=verified)
+        for i, (subject, other, days, verified) in enumerate(ties)
+    ]
+    assert_same(compute([*events, *more], tie_scores), expected([*events, *more], tie_scores))
 
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -261,3 +301,23 @@ def test_fifty_fake_ties_weigh_less_than_four_real_friends() -> None:
     assert values["attacker"]["net_ties"] < values["honest"]["net_ties"]
     assert values["attacker"]["net_ties"] == pytest.approx(50 * 0.9 * 0.3 * 0.5 * 0.5)
     assert values["attacker"]["net_ties_mean_score"] is None
+
+
+def test_a_few_bought_high_scorers_are_trimmed_away() -> None:
+    friends = [tie_event(i, "p", f"f{i}", 400, verified=True) for i in range(8)]
+    back = [tie_event(100 + i, f"f{i}", "p", 400, verified=True) for i in range(8)]
+    bought = [tie_event(200 + i, "p", f"rich{i}", 400, verified=True) for i in range(2)]
+    scores: dict[str, float | None] = {f"f{i}": 500.0 + i for i in range(8)}
+    scores |= {"rich0": 950.0, "rich1": 950.0}
+    honest = compute([*friends, *back], scores)["p"]["net_ties_mean_score"]
+    gamed = compute([*friends, *back, *bought], scores)["p"]["net_ties_mean_score"]
+    assert honest == pytest.approx(503.5)
+    # two one-sided ties weigh 0.45 each out of 8.1: inside the top fifth that is cut away
+    assert gamed == pytest.approx(honest, abs=3.0)
+
+
+def test_ties_without_a_published_score_are_left_out_not_zero() -> None:
+    friends = [tie_event(i, "p", f"f{i}", 400, verified=True) for i in range(3)]
+    values = compute(friends, {"f0": 700.0, "f1": None})["p"]
+    assert values["net_ties_mean_score"] == pytest.approx(700.0)
+    assert compute(friends, {})["p"]["net_ties_mean_score"] is None

@@ -28,15 +28,19 @@ def characteristics_expr(
     reliability: Mapping[str, float],
     excluded: Iterable[tuple[str, str]] = (),
     known_at: datetime | None = None,
+    tie_scores: ir.Table | None = None,
 ) -> ir.Table:
     """An expression giving one row per subject with any visible event, one column per
-    characteristic of the catalogue (``NULL`` where the person has no data for it)."""
+    characteristic of the catalogue (``NULL`` where the person has no data for it).
+
+    ``tie_scores`` (subject, score) is the previous published snapshot, for the ties' scores.
+    """
     visible = events_as_of(
         events, as_of, reliability=reliability, excluded=excluded, known_at=known_at
     )
     table = visible.select("subject").distinct()
     for builder in DIMENSION_BUILDERS:
-        part = builder(visible)
+        part = network(visible, tie_scores) if builder is network else builder(visible)
         table = table.left_join(part, "subject").drop("subject_right")
     names = [c.name for c in CATALOG]
     return table.select("subject", *names).order_by("subject")

@@ -374,7 +374,8 @@ CATALOG: tuple[Characteristic, ...] = (
     Characteristic(
         "net_ties_mean_score",
         "network",
-        "Robust average of the related people's last published scores (missing until the "
+        "Average of the related people's last published scores, weighted by tie strength, "
+        "with the lowest and highest fifth of the weight trimmed away (missing until the "
         "first monthly run publishes scores)",
         "lower_is_riskier",
         None,

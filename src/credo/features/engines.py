@@ -32,6 +32,11 @@ class DuckDBFeatureEngine:
         self._backend.con.register("events", lake.dataset())
         return self._backend.table("events")
 
+    def table(self, name: str, data: pa.Table) -> ir.Table:
+        """``data`` (small: one row per person at most) as a table named ``name``."""
+        self._backend.con.register(name, data)
+        return self._backend.table(name)
+
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run ``expr`` and return the result as Arrow."""
         return expr.to_pyarrow()
@@ -80,6 +85,11 @@ class SparkFeatureEngine:
             frame = self._spark.read.option("basePath", base).parquet(*files)
         frame.createOrReplaceTempView("credo_events")
         return self._backend.table("credo_events")
+
+    def table(self, name: str, data: pa.Table) -> ir.Table:
+        """``data`` (one row per person at most) as a temporary view named ``name``."""
+        self._spark.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        return self._backend.table(name)
 
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run ``expr`` on Spark and collect the (per-person, small) result as Arrow."""

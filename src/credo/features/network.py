@@ -10,9 +10,15 @@ Each live tie gets a weight, the product of:
 
 Counts add up these weights and are capped (:data:`TIE_CAP`), so fifty fresh, unverified,
 one-sided ties (a sybil ring or bought friendships) weigh 50 x 0.3 x 0.5 x 0.5 = 3.75, less
-than four real friends. Shares are weighted by the same weights. The ties' own scores come from
-the previous published snapshot when one is given; there is none before the first monthly run,
-and the characteristic is then missing, never zero.
+than four real friends. Shares are weighted by the same weights.
+
+The ties' own scores come from the previous published snapshot (``tie_scores``: subject,
+score); there is none before the first monthly run, and the characteristic is then missing,
+never zero. Ties without a published score (new accounts, N/A) are left out rather than counted
+as zero or neutral. The mean is weighted by the tie weights and trimmed: the lowest and the
+highest :data:`TRIM` of the total weight are cut away, so a cluster of extreme scores (a ring
+of fake accounts, a few bought friendships with high scorers) moves it only as far as it
+outweighs the trimmed share.
 """
 
 from __future__ import annotations
@@ -22,9 +28,10 @@ import ibis.expr.types as ir
 
 from credo.features.asof import DAYS_PER_MONTH
 
-__all__ = ["NEW_TIE_DAYS", "TIE_CAP", "network"]
+__all__ = ["NEW_TIE_DAYS", "TIE_CAP", "TRIM", "network", "trimmed_mean_score"]
 
 TIE_CAP = 30.0
+TRIM = 0.2
 NEW_TIE_DAYS = 90
 _UNVERIFIED = 0.3
 _ONE_SIDED = 0.5
@@ -70,8 +77,30 @@ def _live_ties(e: ir.Table) -> ir.Table:
     )
 
 
-def network(e: ir.Table) -> ir.Table:
-    """The ``net_*`` characteristics of every subject with a live tie."""
+def trimmed_mean_score(ties: ir.Table, tie_scores: ir.Table) -> ir.Table:
+    """Per subject, the tie-weighted mean of its ties' published scores with the lowest and
+    highest :data:`TRIM` of the weight cut away (a weighted trimmed mean)."""
+    scores = tie_scores.select(s_subject=tie_scores.subject, s_score=tie_scores.score)
+    scored = ties.join(scores, ties.counterpart == scores.s_subject)
+    scored = scored.filter(scored.s_score.notnull() & (scored.tie_w > 0))
+    order = ibis.cumulative_window(group_by="subject", order_by=["s_score", "counterpart"])
+    total = ibis.window(group_by="subject")
+    upto = scored.mutate(cum=scored.tie_w.sum().over(order), weight=scored.tie_w.sum().over(total))
+    low = upto.weight * TRIM
+    high = upto.weight * (1.0 - TRIM)
+    # the part of each tie's weight interval [cum - w, cum) inside [low, high)
+    kept = ibis.greatest(
+        ibis.least(upto.cum, high) - ibis.greatest(upto.cum - upto.tie_w, low), 0.0
+    )
+    parts = upto.mutate(kept=kept)
+    return parts.group_by("subject").aggregate(
+        net_ties_mean_score=(parts.kept * parts.s_score).sum() / parts.kept.sum()
+    )
+
+
+def network(e: ir.Table, tie_scores: ir.Table | None = None) -> ir.Table:
+    """The ``net_*`` characteristics of every subject with a live tie; ``tie_scores`` is the
+    previous published snapshot's (subject, score), if there is one."""
     ties = _live_ties(e)
     bad = e.filter(e.type.isin(["default", "collection"]) & (e.age_days <= 730) & (e.w >= 0.5))
     defaulted = bad.select(d_subject=bad.subject).distinct()
@@ -93,7 +122,7 @@ def network(e: ir.Table) -> ir.Table:
             (agg.total > 0, ibis.coalesce(part, 0.0) / agg.total), else_=ibis.null("float64")
         )
 
-    return agg.select(
+    result = agg.select(
         "subject",
         net_ties=ibis.least(agg.total, TIE_CAP),
         net_verified_share=share(agg.verified),
@@ -102,5 +131,9 @@ def network(e: ir.Table) -> ir.Table:
         net_ties_in_default_share=share(agg.defaulted),
         net_new_ties_share=share(agg.new),
         net_tie_age_months=share(agg.age) / DAYS_PER_MONTH,
-        net_ties_mean_score=ibis.null("float64"),
     )
+    if tie_scores is None:
+        return result.mutate(net_ties_mean_score=ibis.null("float64"))
+    means = trimmed_mean_score(ties, tie_scores)
+    joined = result.left_join(means, "subject").drop("subject_right")
+    return joined.mutate(net_ties_mean_score=joined.net_ties_mean_score.cast("float64"))

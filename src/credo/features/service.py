@@ -46,9 +46,14 @@ def build_characteristics(
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime | None = None,
     excluded: Iterable[tuple[str, str]] = (),
+    tie_scores: pa.Table | None = None,
 ) -> pa.Table:
     """One row per person with any event visible as of ``as_of``, one column per
-    characteristic; events weigh their source's reliability."""
+    characteristic; events weigh their source's reliability.
+
+    ``tie_scores`` (``subject``, ``score``) are the previous published snapshot's scores,
+    for the ties' average score; without it that characteristic is missing.
+    """
     reliability = {s.name: s.reliability for s in sources.all()}
     runner = feature_engine(engine)
     try:
@@ -58,6 +63,7 @@ def build_characteristics(
             reliability=reliability,
             excluded=excluded,
             known_at=known_at,
+            tie_scores=None if tie_scores is None else runner.table("tie_scores", tie_scores),
         )
         return runner.execute(expr)
     finally:
