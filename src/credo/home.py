@@ -22,6 +22,7 @@ from credo.privacy.tokens import Tokeniser
 from credo.privacy.vault import IdentityVault
 from credo.settings import DEV_MASTER_KEY, Settings
 from credo.storage.db import connect, current_revision, head_revision, migrate
+from credo.storage.registry import ModelRegistry
 
 __all__ = ["Home", "InitReport", "initialise"]
 
@@ -78,6 +79,11 @@ class Home:
     def consents(self) -> ConsentRegistry:
         """Collection consents."""
         return ConsentRegistry(self.engine, self.tokeniser, self.clock)
+
+    @cached_property
+    def models(self) -> ModelRegistry:
+        """Registered models and the active one."""
+        return ModelRegistry(self.engine)
 
     def ingestor(self) -> Ingestor:
         """A file ingestor over this home."""

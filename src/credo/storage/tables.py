@@ -33,6 +33,10 @@ __all__ = [
     "consents",
     "ingest_runs",
     "metadata",
+    "models",
+    "pointers",
+    "runs",
+    "scores",
     "secrets",
     "sources",
     "vault_fields",
@@ -161,3 +165,57 @@ ingest_runs = Table(
     Column("rejects_by_reason", Text, nullable=False, default="{}"),
     Column("lake_version", BigInteger, nullable=True),
 )
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("version", String(64), nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("trained_as_of", UTCDateTime, nullable=True),
+    Column("origin", Text, nullable=False, default=""),
+    Column("auc", Float, nullable=True),
+    Column("sha256", String(64), nullable=False),
+    Column("artifact", Text, nullable=False),
+)
+"""Registered models: the artifact is the model (JSON), at most one is active."""
+
+runs = Table(
+    "runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("as_of", UTCDateTime, nullable=False, index=True),
+    Column("model_id", Integer, ForeignKey("models.id"), nullable=True),
+    Column("engine", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("summary", Text, nullable=False, default="{}"),
+)
+"""Monthly scoring runs; only a ``published`` run's scores are ever served."""
+
+scores = Table(
+    "scores",
+    metadata,
+    Column("run_id", Integer, ForeignKey("runs.id", ondelete="CASCADE"), primary_key=True),
+    Column("subject", String(SUBJECT), primary_key=True, index=True),
+    Column("score", Integer, nullable=True),
+    Column("na_reason", String(200), nullable=True),
+    Column("band", String(16), nullable=True),
+    Column("percentile", Float, nullable=True),
+    Column("detail", Text, nullable=False, default="{}"),
+)
+"""One row per person per run; ``score`` is NULL (N/A) with ``na_reason`` below the minimum
+scoring criteria; ``detail`` holds dimension scores, reasons, tips and privileges as JSON."""
+
+pointers = Table(
+    "pointers",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+"""Named pointers, e.g. ``current`` → the published run being served (switched in one
+transaction)."""
