@@ -23,6 +23,7 @@ from credo.privacy.vault import IdentityVault
 from credo.settings import DEV_MASTER_KEY, Settings
 from credo.storage.db import connect, current_revision, head_revision, migrate
 from credo.storage.registry import ModelRegistry
+from credo.storage.snapshots import SnapshotStore
 
 __all__ = ["Home", "InitReport", "initialise"]
 
@@ -84,6 +85,11 @@ class Home:
     def models(self) -> ModelRegistry:
         """Registered models and the active one."""
         return ModelRegistry(self.engine)
+
+    @cached_property
+    def snapshots(self) -> SnapshotStore:
+        """Monthly runs and their published score snapshots."""
+        return SnapshotStore(self.engine)
 
     def ingestor(self) -> Ingestor:
         """A file ingestor over this home."""
