@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import pyarrow.parquet as pq
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 from rich.table import Table
 
+from credo.cli.shell import (
+    JsonFlag,
+    app,
+    err,
+    open_home,
+    out,
+    progress_bar,
+    state,
+)
 from credo.consent.collection import ALL_SOURCES, ConsentChange
 from credo.errors import CredoError, InvalidInputError
 from credo.events.dataset import read_manifest
@@ -37,13 +35,6 @@ from credo.settings import load_settings
 
 __all__ = ["app", "main"]
 
-app = typer.Typer(
-    name="credo",
-    help="credo: an open credit-scoring and loyalty platform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
 source_app = typer.Typer(help="Register and list sources.", no_args_is_help=True)
 consent_app = typer.Typer(help="Collection consents per person and category.", no_args_is_help=True)
 lake_app = typer.Typer(help="The event lake.", no_args_is_help=True)
@@ -61,41 +52,6 @@ app.add_typer(schema_app, name="schema")
 app.add_typer(import_app, name="import")
 app.add_typer(features_app, name="features")
 
-out = Console(soft_wrap=True)
-err = Console(stderr=True, soft_wrap=True)
-_state: dict[str, Any] = {}
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
-
-
-@app.callback()
-def _root(
-    home: Annotated[
-        Path | None, typer.Option("--home", help="credo home (default $CREDO_HOME or ./credo-home)")
-    ] = None,
-) -> None:
-    _state["overrides"] = {"home": home} if home is not None else {}
-
-
-def _home() -> Home:
-    return Home(load_settings(**_state.get("overrides", {})))
-
-
-@contextmanager
-def _progress(transient: bool = True) -> Iterator[Progress]:
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err,
-        transient=transient,
-        disable=not err.is_terminal,
-    )
-    with progress:
-        yield progress
-
 
 # --- init, schema -----------------------------------------------------------------------------
 
@@ -107,7 +63,7 @@ def init(
     ] = False,
 ) -> None:
     """Create the credo home: master key (0600), database (migrated), event lake."""
-    settings = load_settings(**_state.get("overrides", {}))
+    settings = load_settings(**state.get("overrides", {}))
     report = initialise(settings, dev_key=dev_key)
     if report.created_key:
         out.print(f"created master key [bold]{report.created_key}[/] in {settings.keys_path}")
@@ -135,7 +91,7 @@ def source_add(
     description: Annotated[str, typer.Option(help="What the source is")] = "",
 ) -> None:
     """Register a source that may send events of the given categories."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     source = home.sources.add(name, categories, reliability=reliability, description=description)
     out.print(
@@ -147,7 +103,7 @@ def source_add(
 @source_app.command("list")
 def source_list(as_json: JsonFlag = False) -> None:
     """List the registered sources."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     rows = home.sources.all()
     if as_json:
@@ -171,7 +127,7 @@ def source_list(as_json: JsonFlag = False) -> None:
 
 
 def _consent(subject: str, category: str, source: str | None, action: str) -> None:
-    home = _home()
+    home = open_home()
     home.require_ready()
     if source is not None:
         home.sources.get(source)
@@ -217,7 +173,7 @@ def consent_import(
     as_json: JsonFlag = False,
 ) -> None:
     """Apply consents in bulk from a file."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     result = home.consents.import_file(path)
     if as_json:
@@ -233,7 +189,7 @@ def consent_import(
 @consent_app.command("show")
 def consent_show(subject: Annotated[str, typer.Argument(help="National id or phone")]) -> None:
     """Show a person's current collection consents."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     table = Table("category", "source", "state", "since")
     for category, source, granted, since in home.consents.show(subject):
@@ -263,7 +219,7 @@ def _print_report(report: IngestReport, title: str) -> None:
 def _run_ingest(
     home: Home, paths: list[str], source: str | None, rejects: Path | None
 ) -> IngestReport:
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("ingesting", total=None)
 
         def on_progress(path: str, done: int) -> None:
@@ -286,7 +242,7 @@ def ingest(
     as_json: JsonFlag = False,
 ) -> None:
     """Validate, pseudonymise and append events to the lake (one atomic commit)."""
-    home = _home()
+    home = open_home()
     report = _run_ingest(home, paths, source, rejects)
     if as_json:
         sys.stdout.write(json.dumps(report.to_json()) + "\n")
@@ -305,7 +261,7 @@ def load(
     as_json: JsonFlag = False,
 ) -> None:
     """Load a dataset (from `credo synth` or `credo import`): sources, consents, events."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     manifest = read_manifest(dataset)
     for spec in manifest.sources:
@@ -345,7 +301,7 @@ def load(
 @lake_app.command("summary")
 def lake_summary(as_json: JsonFlag = False) -> None:
     """What the lake holds: events by source and type, months, subjects, size."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     summary = home.lake.summary()
     if as_json:
@@ -371,7 +327,7 @@ def lake_summary(as_json: JsonFlag = False) -> None:
 @lake_app.command("compact")
 def lake_compact() -> None:
     """Compact small files into larger ones (a new version; readers are unaffected)."""
-    home = _home()
+    home = open_home()
     home.require_ready()
     metrics = home.lake.compact()
     out.print(
@@ -404,13 +360,13 @@ def features(
         return
     if as_of is None or out_file is None:
         raise InvalidInputError("give --as-of DATE and --out FILE.parquet (or `features list`)")
-    overrides = dict(_state.get("overrides", {}))
+    overrides = dict(state.get("overrides", {}))
     if engine is not None:
         overrides["engine"] = {"kind": engine}
     home = Home(load_settings(**overrides))
     home.require_ready()
     instant = parse_as_of(as_of)
-    with _progress() as progress:
+    with progress_bar() as progress:
         progress.add_task(f"characteristics as of {instant.isoformat()}", total=None)
         table = build_characteristics(
             home.lake,
@@ -464,7 +420,7 @@ def synth(
     """Write a synthetic population with ground truth (see README)."""
     from credo.synth import generate_population  # noqa: PLC0415 - keeps other commands quick to start
 
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("generating people", total=subjects)
 
         def on_progress(done: int, total: int) -> None:
@@ -495,7 +451,7 @@ def import_berka_command(
     """Map the Berka Czech bank data into a credo dataset (events, consents, outcomes)."""
     from credo.events.berka import import_berka  # noqa: PLC0415 - pandas only when asked for
 
-    with _progress() as progress:
+    with progress_bar() as progress:
         task = progress.add_task("importing Berka", total=None)
         summary = import_berka(
             data_dir, out_dir, on_progress=lambda step: progress.update(task, description=step)

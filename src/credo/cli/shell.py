@@ -1,0 +1,68 @@
+"""What every ``credo`` command shares: the Typer app, consoles, the home, progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from credo.home import Home
+from credo.settings import load_settings
+
+__all__ = ["JsonFlag", "app", "err", "open_home", "out", "progress_bar", "state"]
+
+app = typer.Typer(
+    name="credo",
+    help="credo: an open credit-scoring and loyalty platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+state: dict[str, Any] = {}
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]
+
+
+@app.callback()
+def _root(
+    home: Annotated[
+        Path | None, typer.Option("--home", help="credo home (default $CREDO_HOME or ./credo-home)")
+    ] = None,
+) -> None:
+    state["overrides"] = {"home": home} if home is not None else {}
+
+
+def open_home(overrides: dict[str, Any] | None = None) -> Home:
+    """The home the command line names (``--home``, else ``$CREDO_HOME``), with overrides."""
+    return Home(load_settings(**{**state.get("overrides", {}), **(overrides or {})}))
+
+
+@contextmanager
+def progress_bar(transient: bool = True) -> Iterator[Progress]:
+    """A progress display on standard error (silent when it is not a terminal)."""
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+        disable=not err.is_terminal,
+    )
+    with progress:
+        yield progress
