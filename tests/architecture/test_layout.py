@@ -31,8 +31,14 @@ ALLOWED: dict[str, set[str]] = {
     "consent": BASE | {"storage", "privacy", "events"},
     "synth": BASE | {"events"},
     "features": BASE | {"events", "lake"},
+    "model": BASE,  # trains on any table: knows nothing of events, lakes or the catalogue
+    "loyalty": BASE,
+    "scoring": BASE | {"model", "features", "lake", "events", "storage", "loyalty"},
+    "training": BASE | {"model", "features", "lake", "events", "storage", "scoring"},
     "home": BASE | {"storage", "lake", "privacy", "events", "consent"},
-    "cli": BASE | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"},
+    "cli": BASE
+    | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"}
+    | {"model", "training", "scoring", "loyalty"},
 }
 FORBIDDEN_EVERYWHERE_BUT = {"fastapi": {"api", "web"}, "typer": {"cli"}, "rich": {"cli"}}
 
