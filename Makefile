@@ -9,6 +9,8 @@ MONTHS ?= 24
 SEED ?= 7
 DEMO_HOME ?= credo-home
 DEMO_DATA ?= demo-data
+TRAIN_AS_OF ?= 2025-10-31
+RUN_MONTHS ?= 2026-08-31 2026-09-30 2026-10-31
 export CREDO_HOME ?= $(DEMO_HOME)
 
 .PHONY: install demo test lint format typecheck check bench clean
@@ -21,7 +23,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## create .venv and install credo with every extra
 
-demo: $(STAMP) ## synthetic population → init → ingest → summary (then serve, once the API exists)
+demo: export CREDO_HOME := $(DEMO_HOME)
+demo: $(STAMP) ## synthetic population → ingest → train → monthly runs → summary (then serve)
+	@echo "==> starting afresh: removing $(DEMO_HOME)/ and $(DEMO_DATA)/ of an earlier demo"
+	rm -rf $(DEMO_HOME) $(DEMO_DATA)
 	@echo "==> generating $(SUBJECTS) synthetic people over $(MONTHS) months into $(DEMO_DATA)/"
 	$(BIN)/credo synth --subjects $(SUBJECTS) --months $(MONTHS) --seed $(SEED) --out $(DEMO_DATA)
 	@echo "==> initialising the credo home $(CREDO_HOME)/ (development key: demo only)"
@@ -30,6 +35,17 @@ demo: $(STAMP) ## synthetic population → init → ingest → summary (then ser
 	$(BIN)/credo load $(DEMO_DATA) --rejects $(DEMO_DATA)/rejects
 	@echo "==> the event lake"
 	$(BIN)/credo lake summary
+	@echo "==> training a scorecard as of $(TRAIN_AS_OF) on the outcomes of the following 12 months"
+	$(BIN)/credo train --as-of $(TRAIN_AS_OF)
+	@for month in $(RUN_MONTHS); do \
+		echo "==> monthly run as of $$month"; \
+		$(BIN)/credo run --as-of $$month || exit 1; \
+	done
+	@echo "==> the published scores against the synthetic ground truth"
+	$(BIN)/credo truth $(DEMO_DATA)
+	@echo "==> the runs, and one person's score (try also: credo model show, credo model report)"
+	$(BIN)/credo runs
+	$(BIN)/credo score $$(sed -n 2p $(DEMO_DATA)/consents.csv | cut -d, -f1)
 	@if [ -z "$(NO_SERVE)" ]; then echo "(the dashboard arrives with the API issue; nothing to serve yet)"; fi
 
 test: $(STAMP) ## the whole test suite

@@ -6,6 +6,7 @@ Nothing here is built at import time: call :func:`load_settings`.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -15,9 +16,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from credo.errors import ConfigurationError
 
 __all__ = [
+    "DEFAULT_BANDS",
     "DEV_MASTER_KEY",
+    "BandSetting",
     "DuckDBEngine",
     "IngestSettings",
+    "ScoringSettings",
     "Settings",
     "SparkEngine",
     "load_settings",
@@ -64,6 +68,58 @@ class IngestSettings(_Group):
     min_year: int = Field(default=1900, ge=1, description="occurred_at before this is refused")
 
 
+class BandSetting(_Group):
+    """A score band: inclusive integer bounds, an English and a Chinese name."""
+
+    name: str
+    name_zh: str = ""
+    low: int = Field(ge=0)
+    high: int = Field(ge=0)
+
+
+DEFAULT_BANDS = (
+    BandSetting(name="poor", name_zh="较差", low=350, high=549),
+    BandSetting(name="fair", name_zh="中等", low=550, high=599),
+    BandSetting(name="good", name_zh="良好", low=600, high=649),
+    BandSetting(name="very good", name_zh="优秀", low=650, high=699),
+    BandSetting(name="excellent", name_zh="极好", low=700, high=950),
+)
+"""Zhima's bands."""
+
+
+class ScoringSettings(_Group):
+    """The monthly run: bands, minimum scoring criteria, privileges."""
+
+    bands: tuple[BandSetting, ...] = Field(
+        default=DEFAULT_BANDS, description="contiguous bands covering 350-950"
+    )
+    min_history_months: int = Field(
+        default=6,
+        ge=0,
+        description="fewer months of history and no credit event: N/A instead of a score",
+    )
+    privileges_file: Path | None = Field(
+        default=None, description="TOML privileges catalogue (default: the shipped one)"
+    )
+    reach_points: int = Field(
+        default=50, ge=0, description="privileges this many points away are 'within reach'"
+    )
+    outcome_months: int = Field(
+        default=12, ge=1, description="window of the outcome a model is trained on"
+    )
+
+    @model_validator(mode="after")
+    def _bands_are_contiguous(self) -> ScoringSettings:
+        bands = sorted(self.bands, key=lambda b: b.low)
+        if not bands or bands[0].low != 350 or bands[-1].high != 950:
+            raise ValueError("bands must cover 350-950")
+        for lower, upper in itertools.pairwise(bands):
+            if lower.high >= lower.low and upper.low == lower.high + 1:
+                continue
+            raise ValueError(f"bands {lower.name!r} and {upper.name!r} are not contiguous")
+        return self
+
+
 class Settings(BaseSettings):
     """Every setting of credo; see the README's configuration table."""
 
@@ -82,6 +138,7 @@ class Settings(BaseSettings):
     )
     engine: Engine = DuckDBEngine()
     ingest: IngestSettings = IngestSettings()
+    scoring: ScoringSettings = ScoringSettings()
 
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> Settings:

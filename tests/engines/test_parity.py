@@ -108,3 +108,29 @@ def test_duckdb_and_spark_agree(lake_home: Home, spark_engine: SparkFeatureEngin
                 assert math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9), (name, x, y)
     assert any(row["hist_worst_dpd_12m"] for row in left)
     assert sum(row["net_ties_mean_score"] is not None for row in left) > 100
+
+
+def test_the_compiled_scorecard_scores_on_spark_as_in_python(
+    spark_engine: SparkFeatureEngine,
+) -> None:
+    import numpy as np
+    import pandas as pd
+
+    from credo.model.artifact import to_artifact
+    from credo.model.scorecard import Scorecard
+    from credo.scoring.compile import compile_scorecard
+
+    rng = np.random.default_rng(11)
+    n = 3000
+    frame = pd.DataFrame({f"x{j}": rng.normal(size=n) for j in range(10)})
+    frame["kind"] = rng.choice(["a", "b", "c"], n)
+    frame.loc[rng.random(n) < 0.05, "x0"] = np.nan
+    logit = -1.0 + frame.drop(columns="kind").fillna(0).to_numpy() @ np.linspace(0.2, 0.7, 10)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
+    model = Scorecard(min_iv=0.0, max_correlation=1.0).fit(frame, y)
+    data = frame.assign(subject=[f"s{i:05d}" for i in range(n)])
+    data.loc[0, "kind"] = "unseen"
+    table = spark_engine.table("applicants", pa.Table.from_pandas(data, preserve_index=False))
+    scored = spark_engine.execute(compile_scorecard(to_artifact(model), table))
+    got = scored.to_pandas().sort_values("subject")["score"].to_numpy()
+    assert got.tolist() == model.score(data.drop(columns="subject")).tolist()

@@ -1,5 +1,7 @@
 """The ``credo`` command line."""
 
+from credo.cli import models as _models  # noqa: F401 - registers `credo train` and `credo model`
+from credo.cli import runs as _runs  # noqa: F401 - registers `credo run`, `runs` and `score`
 from credo.cli.app import app, main
 
 __all__ = ["app", "main"]

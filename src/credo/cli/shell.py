@@ -17,13 +17,41 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
+from typer._click.core import Context as _ClickContext  # Typer's vendored Click
 
+from credo.errors import CredoError, InvalidInputError
 from credo.home import Home
 from credo.settings import load_settings
 
-__all__ = ["JsonFlag", "app", "err", "open_home", "out", "progress_bar", "state"]
+__all__ = [
+    "CredoGroup",
+    "JsonFlag",
+    "app",
+    "err",
+    "open_home",
+    "out",
+    "progress_bar",
+    "state",
+]
+
+
+class CredoGroup(typer.core.TyperGroup):
+    """The command group: a credo error becomes one line on standard error and an exit code
+    (2 for bad input, 1 otherwise), for every command and under test runners alike."""
+
+    def invoke(self, ctx: _ClickContext) -> Any:
+        try:
+            return super().invoke(ctx)
+        except InvalidInputError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from exc
+        except CredoError as exc:
+            err.print(f"[red]error:[/] {exc}")
+            raise typer.Exit(1) from exc
+
 
 app = typer.Typer(
+    cls=CredoGroup,
     name="credo",
     help="credo: an open credit-scoring and loyalty platform.",
     no_args_is_help=True,

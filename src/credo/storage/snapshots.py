@@ -214,6 +214,27 @@ class SnapshotStore:
         found = [_score(row, published[row["run_id"]]) for row in rows]
         return sorted(found, key=lambda record: record.as_of)
 
+    def scored_months(self) -> dict[str, int]:
+        """Per person, how many published monthly snapshots gave them a score."""
+        published = [run.id for run in self.published()]
+        if not published:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(scores.c.subject, func.count())
+                .where(scores.c.run_id.in_(published), scores.c.score.is_not(None))
+                .group_by(scores.c.subject)
+            ).all()
+        return {subject: int(count) for subject, count in rows}
+
+    def details(self, run_id: int) -> dict[str, dict[str, Any]]:
+        """Every person's detail document in ``run_id``."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(
+                select(scores.c.subject, scores.c.detail).where(scores.c.run_id == run_id)
+            ).all()
+        return {subject: json.loads(detail) for subject, detail in rows}
+
     def table(self, run_id: int) -> pa.Table:
         """Every person's subject, score, band and percentile in ``run_id`` (Arrow)."""
         with self._engine.connect() as conn:
