@@ -8,6 +8,7 @@ scores), so DuckDB and Spark give what :meth:`credo.model.Scorecard.score` gives
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ import ibis.expr.types as ir
 
 from credo.errors import ModelError
 
-__all__ = ["compile_points", "compile_scorecard", "points_column"]
+__all__ = ["compile_points", "compile_scorecard", "points_column", "with_numbers"]
 
 
 def points_column(name: str) -> str:
@@ -32,23 +33,26 @@ def _lit(value: float) -> ir.FloatingScalar:
     return ibis.literal(repr(float(value))).cast(dt.float64)
 
 
-def _numerical(v: ir.Value, feature: Mapping[str, Any]) -> ir.FloatingValue:
+def _numerical(x: ir.FloatingValue, feature: Mapping[str, Any]) -> ir.FloatingValue:
+    """Points of a numerical characteristic; ``x`` is the value already cast to double.
+
+    The common case is tested first: special codes, then the closed-left splits, then any
+    other number up to +inf (the last bin); what is left is NULL or NaN, the Missing bin (NaN
+    compares above +inf on DuckDB and Spark, and NULL compares to nothing).
+    """
     bins = feature["bins"]
     regular = len(bins) - 2
     splits: Sequence[float] = feature["splits"]
     if len(splits) != regular - 1:
         raise ModelError(f"{feature['name']}: {len(splits)} splits for {regular} bins")
-    x = v.cast("float64")
-    branches: list[tuple[ir.BooleanValue, ir.FloatingScalar]] = [
-        (x.isnull() | x.isnan(), _lit(bins[regular + 1]["points"]))
-    ]
+    branches: list[tuple[ir.BooleanValue, ir.FloatingScalar]] = []
     if feature.get("special_codes"):
-        branches.append(
-            (x.isin([float(c) for c in feature["special_codes"]]), _lit(bins[regular]["points"]))
-        )
+        codes = [float(c) for c in feature["special_codes"]]
+        branches.append((x.isin(codes), _lit(bins[regular]["points"])))
     for k, split in enumerate(splits):
-        branches.append((x < float(split), _lit(bins[k]["points"])))
-    return ibis.cases(*branches, else_=_lit(bins[regular - 1]["points"]))
+        branches.append((x < _lit(split), _lit(bins[k]["points"])))
+    branches.append((x <= _lit(math.inf), _lit(bins[regular - 1]["points"])))
+    return ibis.cases(*branches, else_=_lit(bins[regular + 1]["points"]))
 
 
 def _categorical(v: ir.Value, feature: Mapping[str, Any]) -> ir.FloatingValue:
@@ -65,18 +69,32 @@ def _categorical(v: ir.Value, feature: Mapping[str, Any]) -> ir.FloatingValue:
     return ibis.cases(*branches, else_=_lit(bins[int(feature["unseen_bin"])]["points"]))
 
 
-def compile_points(doc: Mapping[str, Any], table: ir.Table) -> dict[str, ir.FloatingValue]:
-    """Per characteristic of the artifact, the expression of a row's points."""
-    out: dict[str, ir.FloatingValue] = {}
+def _cast_column(name: str) -> str:
+    return f"num__{name}"
+
+
+def with_numbers(doc: Mapping[str, Any], table: ir.Table) -> ir.Table:
+    """``table`` with each numerical characteristic cast to double once (``num__<name>``)."""
+    casts = {}
     for feature in doc["features"]:
         name = feature["name"]
         if name not in table.columns:
             raise ModelError(f"the model needs column {name!r}, which the table lacks")
-        column = table[name]
         if feature["kind"] == "numerical":
-            out[name] = _numerical(column, feature)
+            casts[_cast_column(name)] = table[name].cast("float64")
+    return table.mutate(**casts)
+
+
+def compile_points(doc: Mapping[str, Any], table: ir.Table) -> dict[str, ir.FloatingValue]:
+    """Per characteristic of the artifact, the expression of a row's points over a table
+    prepared by :func:`with_numbers`."""
+    out: dict[str, ir.FloatingValue] = {}
+    for feature in doc["features"]:
+        name = feature["name"]
+        if feature["kind"] == "numerical":
+            out[name] = _numerical(table[_cast_column(name)], feature)
         else:
-            out[name] = _categorical(column, feature)
+            out[name] = _categorical(table[name], feature)
     return out
 
 
@@ -86,6 +104,7 @@ def compile_scorecard(
     """``table`` scored: the ``keep`` columns, ``raw`` (unclipped points), ``score`` (clipped),
     ``p_bad``, one ``dim__<dimension>`` 0-100 column per dimension and the per-characteristic
     points (:func:`points_column`)."""
+    table = with_numbers(doc, table)
     points = compile_points(doc, table)
     scaling = doc["scaling"]
     raw: ir.FloatingValue = _lit(0.0)
