@@ -12,10 +12,10 @@ from credo.settings import DEFAULT_BANDS, ScoringSettings
 
 
 def test_default_bands_follow_zhima() -> None:
-    scores = [350, 549, 550, 599, 600, 649, 650, 699, 700, 950]
+    scores = [350, 549, 550, 599, 600, 649, 650, 699, 700, 949, 950]
     assert band_of(scores, DEFAULT_BANDS).tolist() == [
         "poor", "poor", "fair", "fair", "good", "good", "very good", "very good",
-        "excellent", "excellent",
+        "excellent", "excellent", "excellent",
     ]  # fmt: skip
 
 

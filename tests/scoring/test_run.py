@@ -174,3 +174,17 @@ def test_runs_command_lists_the_current_run(trained: Home, tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["runs"], env=env)
     assert result.exit_code == 0, result.output
     assert "published (current)" in result.output
+
+
+def test_the_same_inputs_and_model_give_the_same_snapshot(trained: Home) -> None:
+    first = score_month(trained, AUGUST)
+    second = score_month(trained, AUGUST)
+    assert first.run_id != second.run_id
+    assert trained.snapshots.table(first.run_id).equals(trained.snapshots.table(second.run_id))
+    assert trained.snapshots.details(first.run_id) == trained.snapshots.details(second.run_id)
+    assert [
+        h.run_id
+        for h in trained.snapshots.history(
+            trained.snapshots.table(second.run_id)["subject"][0].as_py()
+        )
+    ] == [second.run_id]

@@ -12,13 +12,23 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from credo.clock import utc
 
-__all__ = ["DAYS_PER_MONTH", "events_as_of", "latest_per_key"]
+__all__ = ["DAYS_PER_MONTH", "EXACT", "events_as_of", "exact_sum", "latest_per_key"]
 
 DAYS_PER_MONTH = 30.4375  # mean Gregorian month, so "months since" does not drift over years
+EXACT = dt.Decimal(38, 12)
+
+
+def exact_sum(value: ir.NumericValue, where: ir.BooleanValue | None = None) -> ir.FloatingValue:
+    """The sum of ``value`` as a double, added exactly (in decimal) so that it does not depend
+    on the order parallel workers add in: the same events always give the same bits."""
+    return value.cast(EXACT).sum(where=where).cast("float64")
+
+
 _SECONDS_PER_DAY = 86_400
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from credo.features.asof import DAYS_PER_MONTH
+from credo.features.asof import DAYS_PER_MONTH, exact_sum
 
 __all__ = ["ESSENTIAL", "behavior"]
 
@@ -36,14 +36,14 @@ def behavior(e: ir.Table) -> ir.Table:
         beh_events=is_b.cast("int64").sum(),
         tenure_days=e.age_days.max(),
         active_months=e.month.nunique(where=in12),
-        spend=spend.sum(where=bought),
-        essential=spend.sum(where=bought & e.merchant_category.isin(list(ESSENTIAL))),
-        gambling=spend.sum(where=bought & (e.merchant_category == "gambling")),
-        bills_w=e.w.sum(where=bills),
-        bills_on_time=e.w.sum(where=bills & (e.days_late == 0)),
-        purchases=e.w.sum(where=bought),
-        refunds=e.w.sum(where=refunds),
-        chargebacks=e.w.sum(where=refunds & (e.kind == "chargeback")),
+        spend=exact_sum(spend, bought),
+        essential=exact_sum(spend, bought & e.merchant_category.isin(list(ESSENTIAL))),
+        gambling=exact_sum(spend, bought & (e.merchant_category == "gambling")),
+        bills_w=exact_sum(e.w, bills),
+        bills_on_time=exact_sum(e.w, bills & (e.days_late == 0)),
+        purchases=exact_sum(e.w, bought),
+        refunds=exact_sum(e.w, refunds),
+        chargebacks=exact_sum(e.w, refunds & (e.kind == "chargeback")),
     )
     seen = agg.beh_events > 0
     nothing = ibis.null("float64")

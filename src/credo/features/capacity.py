@@ -7,9 +7,10 @@ counts as 60% of it); counts and shares add up reliability weights.
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
-from credo.features.asof import latest_per_key
+from credo.features.asof import exact_sum, latest_per_key
 
 __all__ = ["capacity"]
 
@@ -23,6 +24,19 @@ def _latest_income(c: ir.Table) -> ir.Table:
     return latest.select("subject", cap_income_monthly=latest.value)
 
 
+_WHOLE = dt.Decimal(38, 0)
+
+
+def _volatility(t: ir.Table) -> ir.FloatingValue:
+    """Sample standard deviation of the deposit balances over |mean| + 100, from exact
+    integer sums (n, Σx, Σx²), so that it does not depend on the order rows are added in."""
+    n = t.balance_n
+    spread = (n.cast(_WHOLE) * t.balance_s2 - t.balance_s1 * t.balance_s1).cast("float64")
+    variance = spread / (n * (n - 1)).cast("float64")
+    mean = t.balance_s1.cast("float64") / n.cast("float64")
+    return ibis.cases((n >= 2, variance.sqrt() / (mean.abs() + 100.0)), else_=ibis.null("float64"))
+
+
 def capacity(e: ir.Table) -> ir.Table:
     """The ``cap_*`` characteristics of every subject with a capacity event."""
     c = e.filter(e.category == "capacity")
@@ -30,18 +44,18 @@ def capacity(e: ir.Table) -> ir.Table:
     balance = c.amount_minor.cast("float64")
     ended = (c.type == "contract_fulfilled") & (c.age_days <= _TWO_YEARS)
     main = c.group_by("subject").aggregate(
-        weighted_balance=(balance * c.w).sum(where=deposit6),
-        balance_weight=c.w.sum(where=deposit6),
-        balance_sd=balance.std(where=deposit6),
-        balance_mean=balance.mean(where=deposit6),
-        cap_contracts_fulfilled_24m=c.w.sum(where=ended & (c.outcome == "on_time")),
-        cap_contracts_broken_24m=c.w.sum(where=ended & (c.outcome == "broken")),
-        ended_w=c.w.sum(where=ended),
-        late_w=c.w.sum(where=ended & (c.outcome != "on_time")),
-        cap_deposit_free_orders_24m=c.w.sum(
-            where=(c.type == "contract")
-            & (c.kind == "deposit_free_order")
-            & (c.age_days <= _TWO_YEARS)
+        weighted_balance=exact_sum(balance * c.w, deposit6),
+        balance_weight=exact_sum(c.w, deposit6),
+        balance_n=balance.count(where=deposit6),
+        balance_s1=c.amount_minor.cast(_WHOLE).sum(where=deposit6),
+        balance_s2=(c.amount_minor.cast(_WHOLE) * c.amount_minor.cast(_WHOLE)).sum(where=deposit6),
+        cap_contracts_fulfilled_24m=exact_sum(c.w, ended & (c.outcome == "on_time")),
+        cap_contracts_broken_24m=exact_sum(c.w, ended & (c.outcome == "broken")),
+        ended_w=exact_sum(c.w, ended),
+        late_w=exact_sum(c.w, ended & (c.outcome != "on_time")),
+        cap_deposit_free_orders_24m=exact_sum(
+            c.w,
+            (c.type == "contract") & (c.kind == "deposit_free_order") & (c.age_days <= _TWO_YEARS),
         ),
     )
     joined = main.left_join(_latest_income(c), "subject")
@@ -52,7 +66,7 @@ def capacity(e: ir.Table) -> ir.Table:
             (joined.balance_weight > 0, joined.weighted_balance / joined.balance_weight),
             else_=nothing,
         ),
-        cap_balance_volatility_6m=joined.balance_sd / (joined.balance_mean.abs() + 100.0),
+        cap_balance_volatility_6m=_volatility(joined),
         cap_income_monthly=joined.cap_income_monthly,
         cap_contracts_fulfilled_24m=ibis.coalesce(joined.cap_contracts_fulfilled_24m, 0.0),
         cap_contracts_broken_24m=ibis.coalesce(joined.cap_contracts_broken_24m, 0.0),

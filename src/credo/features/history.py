@@ -10,7 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from credo.features.asof import DAYS_PER_MONTH, latest_per_key
+from credo.features.asof import DAYS_PER_MONTH, exact_sum, latest_per_key
 
 __all__ = ["history"]
 
@@ -26,8 +26,8 @@ def _revolving(e: ir.Table) -> ir.Table:
     lines = e.filter(e.type == "credit_line")
     limit = ibis.cases((lines.status == "closed", 0.0), else_=lines.amount_minor.cast("float64"))
     limits = latest_per_key(lines, limit, ["subject", "account_ref"])
-    debt = balances.group_by("subject").aggregate(total_debt=balances.value.sum())
-    total = limits.group_by("subject").aggregate(total_limit=limits.value.sum())
+    debt = balances.group_by("subject").aggregate(total_debt=exact_sum(balances.value))
+    total = limits.group_by("subject").aggregate(total_limit=exact_sum(limits.value))
     both = debt.outer_join(total, "subject")
     return both.select(
         subject=ibis.coalesce(both.subject, both.subject_right),
@@ -54,14 +54,14 @@ def history(e: ir.Table) -> ir.Table:
         hist_worst_dpd_12m=weighted_dpd.max(where=dpd_event & in12),
         hist_worst_dpd_24m=weighted_dpd.max(where=dpd_event & in24),
         hist_months_since_delinquency=h.age_days.min(where=delinquent) / DAYS_PER_MONTH,
-        on_time=on_time.sum(where=repaid),
-        repaid=h.w.sum(where=repaid),
+        on_time=exact_sum(on_time, repaid),
+        repaid=exact_sum(h.w, repaid),
         hist_age_oldest_credit_months=h.age_days.max(
             where=h.type.isin(["loan_opened", "credit_line"])
         )
         / DAYS_PER_MONTH,
-        hist_defaults_24m=h.w.sum(where=h.type.isin(["default", "collection"]) & in24),
-        hist_new_loans_6m=h.w.sum(where=(h.type == "loan_opened") & (h.age_days <= 182)),
+        hist_defaults_24m=exact_sum(h.w, h.type.isin(["default", "collection"]) & in24),
+        hist_new_loans_6m=exact_sum(h.w, (h.type == "loan_opened") & (h.age_days <= 182)),
     )
     revolving = _revolving(e)
     joined = main.left_join(revolving, "subject")

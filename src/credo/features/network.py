@@ -26,7 +26,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from credo.features.asof import DAYS_PER_MONTH
+from credo.features.asof import DAYS_PER_MONTH, EXACT, exact_sum
 
 __all__ = ["NEW_TIE_DAYS", "TIE_CAP", "TRIM", "network", "trimmed_mean_score"]
 
@@ -85,7 +85,11 @@ def trimmed_mean_score(ties: ir.Table, tie_scores: ir.Table) -> ir.Table:
     scored = scored.filter(scored.s_score.notnull() & (scored.tie_w > 0))
     order = ibis.cumulative_window(group_by="subject", order_by=["s_score", "counterpart"])
     total = ibis.window(group_by="subject")
-    upto = scored.mutate(cum=scored.tie_w.sum().over(order), weight=scored.tie_w.sum().over(total))
+    exact = scored.tie_w.cast(EXACT)
+    upto = scored.mutate(
+        cum=exact.sum().over(order).cast("float64"),
+        weight=exact.sum().over(total).cast("float64"),
+    )
     low = upto.weight * TRIM
     high = upto.weight * (1.0 - TRIM)
     # the part of each tie's weight interval [cum - w, cum) inside [low, high)
@@ -94,7 +98,7 @@ def trimmed_mean_score(ties: ir.Table, tie_scores: ir.Table) -> ir.Table:
     )
     parts = upto.mutate(kept=kept)
     return parts.group_by("subject").aggregate(
-        net_ties_mean_score=(parts.kept * parts.s_score).sum() / parts.kept.sum()
+        net_ties_mean_score=exact_sum(parts.kept * parts.s_score) / exact_sum(parts.kept)
     )
 
 
@@ -108,13 +112,13 @@ def network(e: ir.Table, tie_scores: ir.Table | None = None) -> ir.Table:
     in_default = marked.d_subject.notnull().cast("float64")
     w = marked.tie_w
     agg = marked.group_by("subject").aggregate(
-        total=w.sum(),
-        verified=(w * marked.verified).sum(),
-        mutual=(w * marked.mutual).sum(),
-        family=(w * marked.family.cast("float64")).sum(),
-        defaulted=(w * in_default).sum(),
-        new=w.sum(where=marked.first_days < NEW_TIE_DAYS),
-        age=(w * marked.first_days).sum(),
+        total=exact_sum(w),
+        verified=exact_sum(w * marked.verified),
+        mutual=exact_sum(w * marked.mutual),
+        family=exact_sum(w * marked.family.cast("float64")),
+        defaulted=exact_sum(w * in_default),
+        new=exact_sum(w, marked.first_days < NEW_TIE_DAYS),
+        age=exact_sum(w * marked.first_days),
     )
 
     def share(part: ir.FloatingValue) -> ir.FloatingValue:

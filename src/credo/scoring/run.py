@@ -162,6 +162,7 @@ def monthly_run(
             catalogue=catalogue,
             previous=previous,
             earlier=earlier,
+            as_of=as_of,
             progress=progress,
         )
     except BaseException as exc:  # a failed run is recorded whatever stopped it, then re-raised
@@ -191,6 +192,7 @@ def _publish(
     catalogue: Catalogue,
     previous: Any,
     earlier: list[Any],
+    as_of: datetime,
     progress: Progress,
 ) -> dict[str, Any]:
     """Compute what people see and write it; returns the summary's counts."""
@@ -208,7 +210,7 @@ def _publish(
         reach_points=scoring.reach_points,
         previous=None if previous is None else snapshots.details(previous.id),
         three_months_ago=_run_months_before(earlier, 3),
-        scored_months=snapshots.scored_months(),
+        scored_months=snapshots.scored_months(before=as_of),
         snapshots=snapshots,
     ).build(people, score, bands, percentile, targets)
     rows: list[dict[str, Any]] = []

@@ -214,9 +214,9 @@ class SnapshotStore:
         found = [_score(row, published[row["run_id"]]) for row in rows]
         return sorted(found, key=lambda record: record.as_of)
 
-    def scored_months(self) -> dict[str, int]:
-        """Per person, how many published monthly snapshots gave them a score."""
-        published = [run.id for run in self.published()]
+    def scored_months(self, before: datetime) -> dict[str, int]:
+        """Per person, how many published monthly snapshots before ``before`` scored them."""
+        published = [run.id for run in self.published() if run.as_of < before]
         if not published:
             return {}
         with self._engine.connect() as conn:
