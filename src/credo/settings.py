@@ -101,6 +101,10 @@ class ScoringSettings(_Group):
     privileges_file: Path | None = Field(
         default=None, description="TOML privileges catalogue (default: the shipped one)"
     )
+    partner_privileges: dict[str, Path] = Field(
+        default_factory=dict,
+        description="partner name -> TOML file of that partner's own privileges",
+    )
     reach_points: int = Field(
         default=50, ge=0, description="privileges this many points away are 'within reach'"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -49,3 +51,21 @@ def test_bands_must_be_contiguous() -> None:
         ScoringSettings(bands=bands)
     with pytest.raises(ValueError, match="cover 350-950"):
         ScoringSettings(bands=[{"name": "all", "low": 300, "high": 950}])
+
+
+def test_partners_add_their_own_privileges(tmp_path: Path) -> None:
+    from credo.errors import InvalidInputError
+    from credo.scoring.run import privileges_catalogue
+
+    own = tmp_path / "bikes.toml"
+    own.write_text(
+        '[privileges.free_helmet]\nname = "Free helmet"\ncategory = "rental"\n'
+        'rule = "score >= 620"\nbenefit = "A helmet with every ride"\n'
+    )
+    catalogue = privileges_catalogue(ScoringSettings(partner_privileges={"bikeco": own}))
+    assert catalogue["free_helmet"].partner == "bikeco"
+    assert "deposit_free_bike" in catalogue
+    grab = tmp_path / "grab.toml"
+    grab.write_text(own.read_text().replace("free_helmet", "deposit_free_bike"))
+    with pytest.raises(InvalidInputError, match="may not override privilege 'deposit_free_bike'"):
+        privileges_catalogue(ScoringSettings(partner_privileges={"bikeco": grab}))

@@ -82,10 +82,15 @@ class RunSummary:
 
 
 def privileges_catalogue(scoring: ScoringSettings) -> Catalogue:
-    """The configured privileges catalogue (the shipped one by default)."""
+    """The configured privileges catalogue (the shipped one by default), extended by each
+    partner's own entries (a partner may add privileges, never change another's)."""
     if scoring.privileges_file is None:
-        return default_catalogue()
-    return load_catalogue(scoring.privileges_file)
+        catalogue = default_catalogue()
+    else:
+        catalogue = load_catalogue(scoring.privileges_file)
+    for partner, path in sorted(scoring.partner_privileges.items()):
+        catalogue = catalogue.merge(load_catalogue(path, partner=partner))
+    return catalogue
 
 
 def _score_frame(
