@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,7 @@ class DetailBuilder:
     model: Scorecard
     catalogue: Catalogue
     reach_points: int
-    previous: Mapping[str, Mapping[str, Any]] | None
+    previous_run: int | None
     three_months_ago: RunRecord | None
     scored_months: Mapping[str, int]
     snapshots: SnapshotStore
@@ -104,7 +105,12 @@ class DetailBuilder:
         dim_columns = [c for c in people.columns if c.startswith("dim__")]
         dims = people[dim_columns].to_numpy(dtype=np.float64)
         dim_names = [c.removeprefix("dim__") for c in dim_columns]
-        trend = self._scores_of(self.three_months_ago)
+        trend = self._trend
+        previous = (
+            None
+            if self.previous_run is None
+            else self.snapshots.details(self.previous_run, subjects=people["subject"].tolist())
+        )
         out: list[dict[str, Any]] = []
         subjects = people["subject"].tolist()
         for i, subject in enumerate(subjects):
@@ -143,12 +149,15 @@ class DetailBuilder:
                         trend=trend,
                     ),
                     "points": mine,
-                    "change": self._change(subject, mine),
+                    "change": None if previous is None else _change(previous, subject, mine),
                 }
             )
         return out
 
-    def _scores_of(self, run: RunRecord | None) -> dict[str, int]:
+    @cached_property
+    def _trend(self) -> dict[str, int]:
+        """Scores three runs back, for the three-month trend."""
+        run = self.three_months_ago
         if run is None:
             return {}
         table = self.snapshots.table(run.id).to_pandas().dropna(subset=["score"])
@@ -184,26 +193,27 @@ class DetailBuilder:
         )
         return evaluate_privileges(self.catalogue, facts, reach_points=self.reach_points).to_dict()
 
-    def _change(self, subject: str, mine: Mapping[str, float]) -> dict[str, Any] | None:
-        if self.previous is None:
-            return None
-        before = self.previous.get(subject)
-        if not before or "points" not in before:
-            return None
-        earlier: Mapping[str, float] = before["points"]
-        moved = [
-            (name, round(value - earlier[name], 1))
-            for name, value in mine.items()
-            if name in earlier and abs(value - earlier[name]) >= 0.05
-        ]
-        moved.sort(key=lambda item: (-abs(item[1]), item[0]))
-        return {
-            "movers": [
-                {"characteristic": n, "text": reason_text(n)[0], "points": p}
-                for n, p in moved[:MOVERS_SHOWN]
-            ],
-            "same_model": set(earlier) == set(mine),
-        }
+
+def _change(
+    previous: Mapping[str, Mapping[str, Any]], subject: str, mine: Mapping[str, float]
+) -> dict[str, Any] | None:
+    before = previous.get(subject)
+    if not before or "points" not in before:
+        return None
+    earlier: Mapping[str, float] = before["points"]
+    moved = [
+        (name, round(value - earlier[name], 1))
+        for name, value in mine.items()
+        if name in earlier and abs(value - earlier[name]) >= 0.05
+    ]
+    moved.sort(key=lambda item: (-abs(item[1]), item[0]))
+    return {
+        "movers": [
+            {"characteristic": n, "text": reason_text(n)[0], "points": p}
+            for n, p in moved[:MOVERS_SHOWN]
+        ],
+        "same_model": set(earlier) == set(mine),
+    }
 
 
 def _improvement(move: Any, target: float) -> dict[str, Any] | None:

@@ -39,7 +39,7 @@ from credo.storage.snapshots import SnapshotStore
 __all__ = ["RunSummary", "monthly_run", "privileges_catalogue"]
 
 Progress = Callable[[str], None]
-WRITE_BATCH = 20_000
+WRITE_BATCH = 10_000
 
 
 @dataclass(frozen=True)
@@ -208,32 +208,47 @@ def _publish(
     bands = band_of(score, scoring.bands)
     percentile = percentile_rank(score)
     targets = next_band_floor(score, scoring.bands)
-    details = DetailBuilder(
+    builder = DetailBuilder(
         doc=doc,
         model=model,
         catalogue=catalogue,
         reach_points=scoring.reach_points,
-        previous=None if previous is None else snapshots.details(previous.id),
+        previous_run=None if previous is None else previous.id,
         three_months_ago=_run_months_before(earlier, 3),
         scored_months=snapshots.scored_months(before=as_of),
         snapshots=snapshots,
-    ).build(people, score, bands, percentile, targets)
-    rows: list[dict[str, Any]] = []
-    for i, subject in enumerate(people["subject"]):
-        rows.append(
-            {
-                "subject": subject,
-                "score": int(score[i]),
-                "band": str(bands[i]),
-                "percentile": float(percentile[i]),
-                "detail": details[i],
-            }
+    )
+    # people are explained and written a chunk at a time: the detail documents, the bulk of a
+    # snapshot, never all sit in memory together
+    for start in range(0, len(people), WRITE_BATCH):
+        stop = min(start + WRITE_BATCH, len(people))
+        part = people.iloc[start:stop].reset_index(drop=True)
+        window = slice(start, stop)
+        details = builder.build(
+            part, score[window], bands[window], percentile[window], targets[window]
         )
-    for subject, reason in zip(frame["subject"][~scored], reasons_na[~scored], strict=True):
-        rows.append({"subject": subject, "score": None, "na_reason": reason, "detail": {}})
-    for start in range(0, len(rows), WRITE_BATCH):
-        snapshots.write(run_id, rows[start : start + WRITE_BATCH])
-        progress(f"writing the snapshot: {min(start + WRITE_BATCH, len(rows)):,}/{len(rows):,}")
+        snapshots.write(
+            run_id,
+            (
+                {
+                    "subject": subject,
+                    "score": int(score[start + i]),
+                    "band": str(bands[start + i]),
+                    "percentile": float(percentile[start + i]),
+                    "detail": details[i],
+                }
+                for i, subject in enumerate(part["subject"])
+            ),
+        )
+        progress(f"explained and written: {stop:,}/{len(people):,} people")
+    unscored = zip(frame["subject"][~scored], reasons_na[~scored], strict=True)
+    snapshots.write(
+        run_id,
+        (
+            {"subject": subject, "score": None, "na_reason": reason, "detail": {}}
+            for subject, reason in unscored
+        ),
+    )
     counts = {b.name: int((bands == b.name).sum()) for b in scoring.bands}
     change = None
     if previous is not None:
