@@ -11,6 +11,7 @@ families below to status codes in one place, the CLI maps them to exit codes.
     ├── NotFoundError            a named thing does not exist (HTTP 404)
     ├── ConflictError            the request contradicts current state (HTTP 409)
     ├── ConsentDeniedError       no consent / no grant covers the use (HTTP 403)
+    │   └── ProbeLimitError      a partner probed too many distinct thresholds (HTTP 429)
     ├── AuthenticationError      unknown or bad credentials (HTTP 401)
     ├── ConfigurationError       settings or the credo home are not usable
     ├── PrivacyError             keys and encryption: missing key, failed decryption, dev key in
@@ -35,6 +36,7 @@ __all__ = [
     "ModelError",
     "NotFoundError",
     "PrivacyError",
+    "ProbeLimitError",
     "UnreadableInputError",
 ]
 
@@ -61,6 +63,11 @@ class ConflictError(CredoError):
 
 class ConsentDeniedError(CredoError):
     """No consent or grant covers the requested use of a person's data."""
+
+
+class ProbeLimitError(ConsentDeniedError):
+    """A partner asked too many distinct thresholds for one person: the answers would reveal the
+    score that its grant does not disclose."""
 
 
 class AuthenticationError(CredoError):

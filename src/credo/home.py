@@ -12,7 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 
 from credo.clock import Clock, SystemClock
+from credo.consent.audit import AuditLog
 from credo.consent.collection import ConsentRegistry
+from credo.consent.disclosure import DisclosureService
+from credo.consent.grants import GrantService
+from credo.consent.partners import PartnerRegistry
 from credo.errors import ConfigurationError
 from credo.events.ingest import Ingestor
 from credo.events.sources import SourceRegistry
@@ -90,6 +94,26 @@ class Home:
     def snapshots(self) -> SnapshotStore:
         """Monthly runs and their published score snapshots."""
         return SnapshotStore(self.engine)
+
+    @cached_property
+    def audit(self) -> AuditLog:
+        """The hash-chained audit log of disclosures and consent, grant and partner changes."""
+        return AuditLog(self.engine, self.clock)
+
+    @cached_property
+    def partners(self) -> PartnerRegistry:
+        """Registered partners and their API keys."""
+        return PartnerRegistry(self.engine, self.audit, self.clock)
+
+    @cached_property
+    def grants(self) -> GrantService:
+        """Partners' authorization requests and people's grants."""
+        return GrantService(self.engine, self.tokeniser, self.audit, self.clock)
+
+    @cached_property
+    def disclosures(self) -> DisclosureService:
+        """Authorized, audited, minimal answers to partners' score queries."""
+        return DisclosureService(self.engine, self.grants, self.snapshots, self.audit, self.clock)
 
     def ingestor(self) -> Ingestor:
         """A file ingestor over this home."""

@@ -83,6 +83,14 @@ class Tokeniser:
         """Fingerprint of a personal field's value, for cross-source agreement checks."""
         return self._mac(b"fp:" + field.encode("utf-8"), normalise_text(value), 24)
 
+    def open_id(self, partner: str, subject: str) -> str:
+        """A partner's pseudonym of the person with token ``subject``.
+
+        Keyed by the partner's name under its own domain, so two partners get unrelated values
+        for the same person, and neither can recover the subject token or link their records.
+        """
+        return self._mac(b"open_id:" + partner.encode("utf-8"), subject, self.TOKEN_HEX)
+
     def map_array(self, values: pa.Array, func: str, *args: str) -> tuple[pa.Array, pa.Array]:
         """Apply ``func`` (``subject``/``ref``/``fingerprint``) to each distinct value of a column.
 

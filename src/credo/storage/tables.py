@@ -29,16 +29,22 @@ from sqlalchemy.engine import Dialect
 
 __all__ = [
     "UTCDateTime",
+    "audit_log",
+    "authorizations",
     "consent_log",
     "consents",
     "ingest_runs",
     "metadata",
     "models",
+    "partners",
+    "people_credentials",
     "pointers",
     "runs",
     "scores",
     "secrets",
+    "sessions",
     "sources",
+    "threshold_probes",
     "vault_fields",
     "vault_subjects",
 ]
@@ -219,3 +225,101 @@ pointers = Table(
 )
 """Named pointers, e.g. ``current`` → the published run being served (switched in one
 transaction)."""
+
+PARTNER = 63
+HASH = 64  # a SHA-256 digest in hex
+
+partners = Table(
+    "partners",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(PARTNER), nullable=False, unique=True),
+    Column("purposes", String(200), nullable=False),
+    Column("api_key_hash", String(HASH), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False, index=True),
+    Column("is_source", Boolean, nullable=False, default=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+"""Partners that query scores; ``purposes`` is a comma list, the API key is stored as the
+SHA-256 of a 256-bit random key (``key_prefix`` finds the row and is shown to operators)."""
+
+people_credentials = Table(
+    "people_credentials",
+    metadata,
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("password_hash", String(255), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+"""A person's password, hashed with argon2id."""
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("token_hash", String(HASH), primary_key=True),
+    Column("subject", String(SUBJECT), nullable=True),
+    Column("kind", String(16), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+)
+"""Login sessions of people (``subject`` set) and operators; only the token's hash is kept."""
+
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("partner_id", Integer, ForeignKey("partners.id"), nullable=False, index=True),
+    Column("subject", String(SUBJECT), nullable=False, index=True),
+    Column("purpose", String(32), nullable=False),
+    Column("scope", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("duration_days", Integer, nullable=False),
+    Column("requested_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime, nullable=True),
+    Column("expires_at", UTCDateTime, nullable=True),
+    Column("revoked_at", UTCDateTime, nullable=True),
+    Column("frozen_until", UTCDateTime, nullable=True),
+    Column("freeze_reason", String(200), nullable=True),
+    Column("open_id", String(SUBJECT), nullable=True, index=True),
+)
+"""A partner's request to read a person's score and the person's answer (a grant once
+approved); ``status`` is pending, approved, refused or revoked, expiry is computed from
+``expires_at``; ``open_id`` is the partner's pseudonym of the person, set on approval."""
+
+threshold_probes = Table(
+    "threshold_probes",
+    metadata,
+    Column(
+        "partner_id",
+        Integer,
+        ForeignKey("partners.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("threshold", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+)
+"""The distinct thresholds a partner asked about a person, with the last time each was asked
+(the minimal-disclosure probing rule counts those within its window)."""
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    # ids are assigned by the appender under the chain's lock: a sequence could skip values on
+    # a rollback, and a gap must only ever mean a removed entry
+    Column(
+        "id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        primary_key=True,
+        autoincrement=False,
+    ),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("subject", String(SUBJECT), nullable=True, index=True),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(HASH), nullable=False),
+    Column("hash", String(HASH), nullable=False),
+)
+"""Append-only, hash-chained record of every disclosure and every consent or grant change;
+``detail`` is JSON without personal data (people appear as subject tokens only)."""
