@@ -106,6 +106,9 @@ class DetailBuilder:
         dims = people[dim_columns].to_numpy(dtype=np.float64)
         dim_names = [c.removeprefix("dim__") for c in dim_columns]
         trend = self._trend
+        # plain Python lists: pandas' per-cell access costs microseconds a cell
+        wanted = {*names, "hist_defaults_24m", "hist_worst_dpd_12m", "id_verified"}
+        values = {name: people[name].tolist() for name in wanted}
         previous = (
             None
             if self.previous_run is None
@@ -127,8 +130,8 @@ class DetailBuilder:
                         "text": text,
                         "tip": tip,
                         "points_lost": round(float(loss), 1),
-                        "value": _plain(people.at[i, names[j]]),
-                        "value_text": format_value(names[j], _plain(people.at[i, names[j]])),
+                        "value": _plain(values[names[j]][i]),
+                        "value_text": format_value(names[j], _plain(values[names[j]][i])),
                     }
                 )
             dim_scores = {d: round(float(dims[i, k]), 1) for k, d in enumerate(dim_names)}
@@ -139,7 +142,7 @@ class DetailBuilder:
                     "reasons": reasons,
                     "raise": _improvement(improvements[i], targets[i]),
                     "privileges": self._privileges(
-                        people,
+                        values,
                         i,
                         subject=subject,
                         score=int(score[i]),
@@ -165,7 +168,7 @@ class DetailBuilder:
 
     def _privileges(
         self,
-        people: pd.DataFrame,
+        values: Mapping[str, list[Any]],
         i: int,
         *,
         subject: str,
@@ -175,9 +178,9 @@ class DetailBuilder:
         dims: Mapping[str, float],
         trend: Mapping[str, int],
     ) -> dict[str, object]:
-        defaults = _plain(people.at[i, "hist_defaults_24m"])
-        worst = _plain(people.at[i, "hist_worst_dpd_12m"])
-        verified = _plain(people.at[i, "id_verified"])
+        defaults = _plain(values["hist_defaults_24m"][i])
+        worst = _plain(values["hist_worst_dpd_12m"][i])
+        verified = _plain(values["id_verified"][i])
         before = trend.get(subject)
         facts = Facts(
             score=score,
