@@ -36,6 +36,7 @@ ALLOWED: dict[str, set[str]] = {
     "scoring": BASE | {"model", "features", "lake", "events", "storage", "loyalty"},
     "training": BASE | {"model", "features", "lake", "events", "storage", "scoring"},
     "home": BASE | {"storage", "lake", "privacy", "events", "consent"},
+    "api": BASE | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty"},
     "cli": BASE
     | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"}
     | {"model", "training", "scoring", "loyalty"},

@@ -1,0 +1,84 @@
+"""The one place credo errors become HTTP responses: ``{"error", "detail", "request_id"}``.
+
+Refusals of partner queries say only that no authorization covers the request: why (no grant,
+another partner's, revoked, expired …) is recorded in the audit chain, never told to the caller.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from credo.errors import (
+    AuthenticationError,
+    ConflictError,
+    ConsentDeniedError,
+    CredoError,
+    InvalidInputError,
+    NotFoundError,
+    ProbeLimitError,
+)
+
+__all__ = ["error_response", "install_error_handlers", "status_of"]
+
+_STATUS: tuple[tuple[type[CredoError], int, str], ...] = (
+    (ProbeLimitError, 429, "too_many_thresholds"),  # before its parent, ConsentDeniedError
+    (AuthenticationError, 401, "unauthenticated"),
+    (ConsentDeniedError, 403, "not_authorized"),
+    (NotFoundError, 404, "not_found"),
+    (ConflictError, 409, "conflict"),
+    (InvalidInputError, 422, "invalid_input"),
+)
+
+
+def status_of(error: CredoError) -> tuple[int, str]:
+    """HTTP status and error code of a credo error (500 for anything unplanned)."""
+    for kind, status, code in _STATUS:
+        if isinstance(error, kind):
+            return status, code
+    return 500, "internal"
+
+
+def error_response(request: Request, status: int, code: str, detail: str) -> JSONResponse:
+    """The JSON error body every failure has."""
+    request_id = getattr(request.state, "request_id", None)
+    return JSONResponse(
+        {"error": code, "detail": detail, "request_id": request_id},
+        status_code=status,
+        headers={"X-Request-ID": request_id or ""},
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map credo errors, validation errors and HTTP errors to the one error body."""
+
+    async def credo_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, CredoError)
+        status, code = status_of(exc)
+        if status == 403:
+            detail = "no authorization covers this request"
+        elif status == 500:
+            detail = "internal error; quote the request id to the operator"
+        else:
+            detail = str(exc)
+        return error_response(request, status, code, detail)
+
+    async def invalid(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        fields = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        return error_response(request, 422, "invalid_input", fields)
+
+    async def http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, HTTPException)
+        codes = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
+        return error_response(
+            request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)
+        )
+
+    app.add_exception_handler(CredoError, credo_error)
+    app.add_exception_handler(RequestValidationError, invalid)
+    app.add_exception_handler(HTTPException, http_error)
