@@ -107,3 +107,22 @@ def test_no_published_score_answers_na(world: World, home: Home) -> None:
     pending = home.grants.request(partner, OTHER, purpose="lending")
     grant = home.grants.approve(home.tokeniser.subject(OTHER), pending.id)
     assert ask(world, 600, open_id=grant.open_id).json() == {"admitted": "N/A"}
+
+
+def test_wider_scopes_need_wider_grants(world: World, home: Home) -> None:
+    headers = {"Authorization": f"Bearer {world.key}"}
+    base = f"/v1/partner/subjects/{world.open_id}"
+    assert world.client.get(f"{base}/band", headers=headers).status_code == 403
+    partner = home.partners.get("acme")
+    pending = home.grants.request(partner, PERSON, purpose="lending", scope="score_reasons")
+    grant = home.grants.approve(world.subject, pending.id)
+    wide = f"/v1/partner/subjects/{grant.open_id}"
+    assert world.client.get(f"{wide}/band", headers=headers).json() == {
+        "band": "good",
+        "as_of": NOW.isoformat(),
+    }
+    score = world.client.get(f"{wide}/score", headers=headers).json()
+    assert (score["score"], score["band"]) == (640, "good")
+    reasons = world.client.get(f"{wide}/score_reasons", headers=headers).json()
+    assert reasons["reasons"] == []
+    assert "percentile" not in reasons

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Header, Path, Query, Request, Response
 
@@ -51,7 +53,30 @@ def _partner_routes() -> APIRouter:
         else (the default, minimal disclosure)."""
         return {"admitted": home.disclosures.threshold(partner, open_id, minimum)}
 
+    @router.get("/subjects/{open_id}/band")
+    def band(open_id: OpenId, partner: PartnerDep, home: HomeDep) -> dict[str, Any]:
+        """The person's band and as-of date (scope ``band`` or wider)."""
+        return _plain(home.disclosures.band(partner, open_id))
+
+    @router.get("/subjects/{open_id}/score")
+    def score(open_id: OpenId, partner: PartnerDep, home: HomeDep) -> dict[str, Any]:
+        """Score, band, as-of date and model version (scope ``score`` or wider)."""
+        return _plain(home.disclosures.score(partner, open_id))
+
+    @router.get("/subjects/{open_id}/score_reasons")
+    def score_reasons(open_id: OpenId, partner: PartnerDep, home: HomeDep) -> dict[str, Any]:
+        """The score with its reason codes and sentences (scope ``score_reasons``)."""
+        return _plain(home.disclosures.score_reasons(partner, open_id))
+
     return router
+
+
+def _plain(answer: object) -> dict[str, Any]:
+    """A disclosure answer (a dataclass) as JSON-ready values."""
+    out: dict[str, Any] = {}
+    for key, value in asdict(answer).items():  # type: ignore[call-overload]
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
 
 
 def create_app(home: Home) -> FastAPI:
