@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -16,12 +17,13 @@ from rich.table import Table
 from credo.cli.shell import JsonFlag, app, err, open_home, out, progress_bar
 from credo.errors import InvalidInputError, NotFoundError, UnreadableInputError
 from credo.features.service import parse_as_of
+from credo.home import Home
 from credo.model.artifact import from_artifact, loads
 from credo.storage.registry import ModelRecord
 from credo.training.fit import fit_and_evaluate
-from credo.training.platform import model_bands, train_on_lake
+from credo.training.platform import TrainReport, model_bands, train_on_lake
 
-__all__ = ["model_app", "read_target"]
+__all__ = ["model_app", "read_target", "train_home"]
 
 model_app = typer.Typer(
     help="Scorecards: train on any table, list, show, activate, report.", no_args_is_help=True
@@ -46,15 +48,9 @@ def train(
     home.require_ready()
     with progress_bar() as progress:
         task = progress.add_task("training", total=None)
-        report = train_on_lake(
-            lake=home.lake,
-            sources=home.sources,
-            registry=home.models,
-            reports=home.settings.home / "reports",
-            as_of=parse_as_of(as_of),
-            scoring=home.settings.scoring,
-            engine=home.settings.engine,
-            clock=home.clock,
+        report = train_home(
+            home,
+            parse_as_of(as_of),
             outcome_months=outcome_months,
             activate=activate,
             progress=lambda step: progress.update(task, description=step),
@@ -84,6 +80,30 @@ def train(
     rival = "" if report.challenger_auc is None else f" (LightGBM: {report.challenger_auc:.3f})"
     out.print(f"held-out AUC {report.test_auc:.3f}{rival}, KS {report.test_ks:.3f}")
     out.print(f"report: {report.report_path}")
+
+
+def train_home(
+    home: Home,
+    as_of: datetime,
+    *,
+    outcome_months: int | None = None,
+    activate: bool = True,
+    progress: Callable[[str], None] = lambda _: None,
+) -> TrainReport:
+    """Train on ``home``'s lake with its settings, reports under ``$CREDO_HOME/reports``."""
+    return train_on_lake(
+        lake=home.lake,
+        sources=home.sources,
+        registry=home.models,
+        reports=home.settings.home / "reports",
+        as_of=as_of,
+        scoring=home.settings.scoring,
+        engine=home.settings.engine,
+        clock=home.clock,
+        outcome_months=outcome_months,
+        activate=activate,
+        progress=progress,
+    )
 
 
 def read_target(frame: pd.DataFrame, target: str, bad_value: str | None) -> pd.Series:

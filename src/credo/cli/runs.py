@@ -13,6 +13,7 @@ import pandas as pd
 import typer
 from rich.table import Table
 
+from credo.cli.models import train_home
 from credo.cli.shell import JsonFlag, app, err, open_home, out, progress_bar
 from credo.errors import InvalidInputError, NotFoundError
 from credo.features.service import parse_as_of
@@ -20,7 +21,7 @@ from credo.features.training import add_months
 from credo.home import Home
 from credo.scoring.run import RunSummary, monthly_run
 from credo.scoring.truth import check_against_truth
-from credo.training.platform import lake_last_instant, train_on_lake
+from credo.training.platform import lake_last_instant
 
 __all__ = ["print_summary", "run", "runs_list", "score_show", "truth"]
 
@@ -36,17 +37,7 @@ def _train_first(home: Home, progress: Any, task: Any) -> str:
         f"no active model: training one first, as of {as_of - timedelta(days=1):%Y-%m-%d} "
         f"with {months}-month outcomes"
     )
-    report = train_on_lake(
-        lake=home.lake,
-        sources=home.sources,
-        registry=home.models,
-        reports=home.settings.home / "reports",
-        as_of=as_of,
-        scoring=home.settings.scoring,
-        engine=home.settings.engine,
-        clock=home.clock,
-        progress=lambda step: progress.update(task, description=step),
-    )
+    report = train_home(home, as_of, progress=lambda step: progress.update(task, description=step))
     err.print(
         f"registered {report.model.version}: held-out AUC {report.test_auc:.3f} on "
         f"{report.rows:,} people"
