@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from credo.home import Home
 
@@ -39,8 +40,8 @@ def ready(home: Home) -> Home:
 
 
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test session (skips when no server is reachable)."""
+def postgres_admin() -> Iterator[tuple[Engine, str]]:
+    """An AUTOCOMMIT engine on the test server and its URL (skips when none is reachable)."""
     base = os.environ.get(
         "CREDO_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
     )
@@ -52,10 +53,31 @@ def postgres_url() -> Iterator[str]:
         if services_required():
             pytest.fail(f"PostgreSQL required but unreachable at {base}: {exc}")
         pytest.skip(f"no PostgreSQL at {base}: {exc}")
+    yield admin, base
+    admin.dispose()
+
+
+@contextmanager
+def _database(admin: Engine, base: str) -> Iterator[str]:
     name = f"credo_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield base.rsplit("/", 1)[0] + "/" + name
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def postgres_url(postgres_admin: tuple[Engine, str]) -> Iterator[str]:
+    """A fresh PostgreSQL database for this test session (skips when no server is reachable)."""
+    with _database(*postgres_admin) as url:
+        yield url
+
+
+@pytest.fixture
+def fresh_postgres_url(postgres_admin: tuple[Engine, str]) -> Iterator[str]:
+    """A fresh PostgreSQL database for one test (dropped afterwards)."""
+    with _database(*postgres_admin) as url:
+        yield url

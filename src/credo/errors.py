@@ -13,6 +13,7 @@ families below to status codes in one place, the CLI maps them to exit codes.
     ├── ConsentDeniedError       no consent / no grant covers the use (HTTP 403)
     │   └── ProbeLimitError      a partner probed too many distinct thresholds (HTTP 429)
     ├── AuthenticationError      unknown or bad credentials (HTTP 401)
+    ├── RateLimitedError         a caller made more requests than its rate allows (HTTP 429)
     ├── ConfigurationError       settings or the credo home are not usable
     ├── PrivacyError             keys and encryption: missing key, failed decryption, dev key in
     │                            production (never a silent empty value)
@@ -37,6 +38,7 @@ __all__ = [
     "NotFoundError",
     "PrivacyError",
     "ProbeLimitError",
+    "RateLimitedError",
     "UnreadableInputError",
 ]
 
@@ -72,6 +74,15 @@ class ProbeLimitError(ConsentDeniedError):
 
 class AuthenticationError(CredoError):
     """Credentials are missing, unknown or wrong."""
+
+
+class RateLimitedError(CredoError):
+    """A caller made more requests than its rate allows; ``retry_after_seconds`` says when the
+    next one will be accepted."""
+
+    def __init__(self, message: str, *, retry_after_seconds: float) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
 
 
 class ConfigurationError(CredoError):

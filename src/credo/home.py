@@ -17,6 +17,8 @@ from credo.consent.collection import ConsentRegistry
 from credo.consent.disclosure import DisclosureService
 from credo.consent.grants import GrantService
 from credo.consent.partners import PartnerRegistry
+from credo.consent.people import PeopleAccounts
+from credo.consent.watchlist import LakeWatchlist
 from credo.errors import ConfigurationError
 from credo.events.ingest import Ingestor
 from credo.events.sources import SourceRegistry
@@ -111,9 +113,22 @@ class Home:
         return GrantService(self.engine, self.tokeniser, self.audit, self.clock)
 
     @cached_property
+    def people(self) -> PeopleAccounts:
+        """People's passwords, one-time codes and sessions; operators' tokens."""
+        return PeopleAccounts(
+            self.engine, self.tokeniser, self.audit, self.clock, self.settings.api.session_hours
+        )
+
+    @cached_property
     def disclosures(self) -> DisclosureService:
         """Authorized, audited, minimal answers to partners' score queries."""
         return DisclosureService(self.engine, self.grants, self.snapshots, self.audit, self.clock)
+
+    @cached_property
+    def watchlist(self) -> LakeWatchlist:
+        """People's negative records (defaults, collections) as partners with the watchlist
+        scope see them."""
+        return LakeWatchlist(self.lake)
 
     def ingestor(self) -> Ingestor:
         """A file ingestor over this home."""

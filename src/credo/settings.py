@@ -10,7 +10,15 @@ import itertools
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    SecretStr,
+    Tag,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from credo.errors import ConfigurationError
@@ -18,6 +26,7 @@ from credo.errors import ConfigurationError
 __all__ = [
     "DEFAULT_BANDS",
     "DEV_MASTER_KEY",
+    "ApiSettings",
     "BandSetting",
     "DuckDBEngine",
     "IngestSettings",
@@ -52,7 +61,17 @@ class SparkEngine(_Group):
     shuffle_partitions: int = Field(default=8, ge=1, description="spark.sql.shuffle.partitions")
 
 
-Engine = Annotated[DuckDBEngine | SparkEngine, Field(discriminator="kind")]
+def _engine_kind(value: object) -> str:
+    """The engine a setting names; DuckDB when only its options are given
+    (``CREDO_ENGINE__MEMORY_LIMIT=2GB`` alone configures the default engine)."""
+    kind = value.get("kind") if isinstance(value, dict) else getattr(value, "kind", None)
+    return str(kind or "duckdb")
+
+
+Engine = Annotated[
+    Annotated[DuckDBEngine, Tag("duckdb")] | Annotated[SparkEngine, Tag("spark")],
+    Discriminator(_engine_kind),
+]
 
 
 class IngestSettings(_Group):
@@ -124,6 +143,23 @@ class ScoringSettings(_Group):
         return self
 
 
+class ApiSettings(_Group):
+    """The HTTP API (``credo serve``)."""
+
+    host: str = Field(default="127.0.0.1", description="address to listen on")
+    port: int = Field(default=8000, ge=1, le=65535, description="port to listen on")
+    workers: int = Field(default=1, ge=1, description="worker processes")
+    partner_rate: float = Field(
+        default=50.0, gt=0, description="requests per second each partner may make (sustained)"
+    )
+    partner_burst: int = Field(
+        default=100, ge=1, description="requests a partner may make at once before being slowed"
+    )
+    session_hours: int = Field(
+        default=12, ge=1, description="how long a person's login session lasts"
+    )
+
+
 class Settings(BaseSettings):
     """Every setting of credo; see the README's configuration table."""
 
@@ -143,6 +179,7 @@ class Settings(BaseSettings):
     engine: Engine = DuckDBEngine()
     ingest: IngestSettings = IngestSettings()
     scoring: ScoringSettings = ScoringSettings()
+    api: ApiSettings = ApiSettings()
 
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> Settings:

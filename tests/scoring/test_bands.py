@@ -55,7 +55,7 @@ def test_bands_must_be_contiguous() -> None:
 
 def test_partners_add_their_own_privileges(tmp_path: Path) -> None:
     from credo.errors import InvalidInputError
-    from credo.scoring.run import privileges_catalogue
+    from credo.loyalty.catalogue import privileges_catalogue
 
     own = tmp_path / "bikes.toml"
     own.write_text(

@@ -111,7 +111,7 @@ def test_a_failed_run_leaves_the_previous_snapshot_serving(
     def broken(*_: object, **__: object) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(run_module, "_score_frame", broken)
+    monkeypatch.setattr(run_module, "_score_to_file", broken)
     with pytest.raises(OSError, match="disk full"):
         score_month(trained, SEPTEMBER)
     current = trained.snapshots.current()

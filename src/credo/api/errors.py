@@ -6,6 +6,8 @@ another partner's, revoked, expired …) is recorded in the audit chain, never t
 
 from __future__ import annotations
 
+import math
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -19,12 +21,14 @@ from credo.errors import (
     InvalidInputError,
     NotFoundError,
     ProbeLimitError,
+    RateLimitedError,
 )
 
 __all__ = ["error_response", "install_error_handlers", "status_of"]
 
 _STATUS: tuple[tuple[type[CredoError], int, str], ...] = (
     (ProbeLimitError, 429, "too_many_thresholds"),  # before its parent, ConsentDeniedError
+    (RateLimitedError, 429, "rate_limited"),
     (AuthenticationError, 401, "unauthenticated"),
     (ConsentDeniedError, 403, "not_authorized"),
     (NotFoundError, 404, "not_found"),
@@ -41,14 +45,28 @@ def status_of(error: CredoError) -> tuple[int, str]:
     return 500, "internal"
 
 
-def error_response(request: Request, status: int, code: str, detail: str) -> JSONResponse:
-    """The JSON error body every failure has."""
+def error_response(
+    request: Request,
+    status: int,
+    code: str,
+    detail: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The JSON error body every failure has (``headers`` are added to the response)."""
     request_id = getattr(request.state, "request_id", None)
     return JSONResponse(
         {"error": code, "detail": detail, "request_id": request_id},
         status_code=status,
-        headers={"X-Request-ID": request_id or ""},
+        headers={"X-Request-ID": request_id or "", **(headers or {})},
     )
+
+
+def _headers_of(error: CredoError) -> dict[str, str]:
+    """Headers an error adds: ``Retry-After`` (whole seconds, at least 1) when rate limited."""
+    if isinstance(error, RateLimitedError):
+        return {"Retry-After": str(max(1, math.ceil(error.retry_after_seconds)))}
+    return {}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -63,7 +81,7 @@ def install_error_handlers(app: FastAPI) -> None:
             detail = "internal error; quote the request id to the operator"
         else:
             detail = str(exc)
-        return error_response(request, status, code, detail)
+        return error_response(request, status, code, detail, headers=_headers_of(exc))
 
     async def invalid(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)

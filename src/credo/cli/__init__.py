@@ -1,7 +1,10 @@
 """The ``credo`` command line."""
 
+from credo.cli import access as _access  # noqa: F401 - registers `credo partner` and `audit`
 from credo.cli import models as _models  # noqa: F401 - registers `credo train` and `credo model`
+from credo.cli import people as _people  # noqa: F401 - registers `credo person`, `operator`
 from credo.cli import runs as _runs  # noqa: F401 - registers `credo run`, `runs` and `score`
+from credo.cli import serve as _serve  # noqa: F401 - registers `credo serve`
 from credo.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -48,6 +48,9 @@ class CredoGroup(typer.core.TyperGroup):
         except CredoError as exc:
             err.print(f"[red]error:[/] {exc}")
             raise typer.Exit(1) from exc
+        finally:  # close the database connections a command opened
+            for home in state.pop("homes", []):
+                home.dispose()
 
 
 app = typer.Typer(
@@ -76,7 +79,9 @@ def _root(
 
 def open_home(overrides: dict[str, Any] | None = None) -> Home:
     """The home the command line names (``--home``, else ``$CREDO_HOME``), with overrides."""
-    return Home(load_settings(**{**state.get("overrides", {}), **(overrides or {})}))
+    home = Home(load_settings(**{**state.get("overrides", {}), **(overrides or {})}))
+    state.setdefault("homes", []).append(home)
+    return home
 
 
 @contextmanager

@@ -294,8 +294,11 @@ class AuditLog:
         """Walk the whole chain; report the first altered, removed or reordered entry."""
         with self._engine.connect() as conn:
             query = select(audit_log).order_by(audit_log.c.id)
-            rows = conn.execution_options(yield_per=2_000).execute(query).mappings()
-            return verify_chain((_entry(row) for row in rows), self._owner_of)
+            result = conn.execution_options(yield_per=2_000).execute(query)
+            try:
+                return verify_chain((_entry(row) for row in result.mappings()), self._owner_of)
+            finally:  # a broken chain stops the walk early: close the server-side cursor
+                result.close()
 
     def _owner_of(self, digest: str) -> int | None:
         with self._engine.connect() as conn:
@@ -325,3 +328,15 @@ class AuditLog:
         """How many entries the chain holds."""
         with self._engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(audit_log)).scalar_one())
+
+    def disclosures_for(self, subject: str, *, limit: int | None = None) -> list[AuditEntry]:
+        """What partners asked about ``subject`` (answered or denied), newest first: the
+        ``disclosure.*`` entries of the person's access log."""
+        query = (
+            select(audit_log)
+            .where(audit_log.c.subject == subject, audit_log.c.action.startswith("disclosure."))
+            .order_by(audit_log.c.id.desc())
+            .limit(limit)
+        )
+        with self._engine.connect() as conn:
+            return [_entry(row) for row in conn.execute(query).mappings()]

@@ -17,7 +17,7 @@ from typing import Literal
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from credo.clock import Clock, utc
@@ -115,27 +115,8 @@ class ConsentRegistry:
                     "via": via,
                 }
             )
-        rows = [
-            {"subject": s, "category": c, "source": src, "granted": g, "updated_at": at}
-            for (s, c, src), (at, g) in latest.items()
-        ]
         with self._engine.begin() as conn:
-            if rows:
-                insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(
-                    consents
-                )
-                stmt = insert.on_conflict_do_update(
-                    index_elements=["subject", "category", "source"],
-                    set_={
-                        "granted": insert.excluded.granted,
-                        "updated_at": insert.excluded.updated_at,
-                    },
-                    where=consents.c.updated_at <= insert.excluded.updated_at,
-                )
-                for start in range(0, len(rows), 50_000):
-                    conn.execute(stmt, rows[start : start + 50_000])
-            if log:
-                conn.execute(consent_log.insert(), log)
+            _store(conn, latest, log)
         return len(log)
 
     def import_file(self, path: Path, *, via: str = "import") -> ConsentImport:
@@ -184,7 +165,11 @@ class ConsentRegistry:
 
     def show(self, identifier: str) -> list[tuple[str, str, bool, datetime]]:
         """A person's current choices: (category, source, granted, since)."""
-        subject = self._tokeniser.subject(identifier)
+        return self.show_subject(self._tokeniser.subject(identifier))
+
+    def show_subject(self, subject: str) -> list[tuple[str, str, bool, datetime]]:
+        """The current choices of the person with token ``subject``: (category, source,
+        granted, since)."""
         query = (
             select(
                 consents.c.category, consents.c.source, consents.c.granted, consents.c.updated_at
@@ -194,6 +179,71 @@ class ConsentRegistry:
         )
         with self._engine.connect() as conn:
             return [(c, s, bool(g), at) for c, s, g, at in conn.execute(query)]
+
+    def choose(
+        self,
+        subject: str,
+        choices: Iterable[tuple[str, str, bool]],
+        *,
+        via: str,
+        conn: Connection | None = None,
+    ) -> int:
+        """Record choices a person made themselves, now, by subject token (a signed-in person
+        has no identifier at hand): (category, source or ``*``, granted).
+
+        With ``conn``, the choices commit with the rest of its transaction (and the audit
+        entries the caller appends there).
+        """
+        now = self._clock.now()
+        latest: dict[tuple[str, str, str], tuple[datetime, bool]] = {}
+        log: list[dict[str, object]] = []
+        for category, source, granted in choices:
+            if category not in CATEGORIES:
+                raise InvalidInputError(
+                    f"unknown category {category!r}; expected one of {', '.join(CATEGORIES)}"
+                )
+            action: Action = "grant" if granted else "withdraw"
+            latest[(subject, category, source)] = (now, granted)
+            log.append(
+                {
+                    "subject": subject,
+                    "category": category,
+                    "source": source,
+                    "action": action,
+                    "at": now,
+                    "recorded_at": now,
+                    "via": via,
+                }
+            )
+        if conn is not None:
+            _store(conn, latest, log)
+        else:
+            with self._engine.begin() as own:
+                _store(own, latest, log)
+        return len(log)
+
+
+def _store(
+    conn: Connection,
+    latest: Mapping[tuple[str, str, str], tuple[datetime, bool]],
+    log: Sequence[Mapping[str, object]],
+) -> None:
+    """Upsert the latest choice per (subject, category, source) and append the log rows."""
+    rows = [
+        {"subject": s, "category": c, "source": src, "granted": g, "updated_at": at}
+        for (s, c, src), (at, g) in latest.items()
+    ]
+    if rows:
+        insert = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert(consents)
+        stmt = insert.on_conflict_do_update(
+            index_elements=["subject", "category", "source"],
+            set_={"granted": insert.excluded.granted, "updated_at": insert.excluded.updated_at},
+            where=consents.c.updated_at <= insert.excluded.updated_at,
+        )
+        for start in range(0, len(rows), 50_000):
+            conn.execute(stmt, rows[start : start + 50_000])
+    if log:
+        conn.execute(consent_log.insert(), list(log))
 
 
 def _change(row: Mapping[str, str]) -> ConsentChange:

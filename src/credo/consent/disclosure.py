@@ -6,7 +6,9 @@ no more than its scope (:mod:`credo.consent.grants`):
 - ``threshold``: ``Y`` (score at or above the minimum), ``N``, or ``N/A`` (no published score,
   or too little data to score) and nothing else;
 - ``band``: the band name; ``score``: score, band, as-of date and model version;
-- ``score_reasons``: that plus the reason codes with their plain sentence (not the values).
+- ``score_reasons``: that plus the reason codes with their plain sentence (not the values);
+- ``watchlist`` (apart from the ladder): the negative records of
+  :mod:`credo.consent.watchlist`, each with its dispute status.
 
 A threshold grant answers yes/no, but enough distinct thresholds would bisect the score: a
 partner that asks more than :data:`PROBE_LIMIT` distinct thresholds about one person within
@@ -32,6 +34,7 @@ from credo.consent.audit import AuditLog
 from credo.consent.grants import Grant, GrantDeniedError, GrantService, covers
 from credo.consent.partners import Partner
 from credo.consent.pseudonyms import parse_open_id
+from credo.consent.watchlist import NegativeRecords, WatchlistAnswer
 from credo.errors import InvalidInputError, ProbeLimitError
 from credo.storage.snapshots import ScoreRecord
 from credo.storage.tables import models, runs, threshold_probes
@@ -310,3 +313,11 @@ class DisclosureService:
             with self._engine.connect() as conn:
                 self._versions[record.run_id] = conn.execute(query).scalar()
         return self._versions[record.run_id]
+
+    def watchlist(
+        self, partner: Partner, open_id: str, records: NegativeRecords
+    ) -> WatchlistAnswer:
+        """The person's negative records (defaults and collections) with their dispute status,
+        read from ``records`` once the ``watchlist`` query is authorized and recorded."""
+        grant = self.authorize(partner, open_id, "watchlist")
+        return WatchlistAnswer(records=records.records(grant.subject), as_of=self._clock.now())

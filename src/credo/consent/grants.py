@@ -421,11 +421,15 @@ class GrantService:
         partner_id: int | None = None,
     ) -> Grant:
         # someone else's authorization is reported exactly like a missing one
+        # (the message depends on who asks, never on whether the id exists)
         grant = self._find(conn, authorization_id)
-        if grant is None or subject not in (None, grant.subject):
-            raise NotFoundError(f"no authorization {authorization_id} for this person")
-        if partner_id not in (None, grant.partner_id):
-            raise NotFoundError(f"no authorization {authorization_id} for this partner")
+        whose = "partner" if partner_id is not None else "person"
+        if (
+            grant is None
+            or subject not in (None, grant.subject)
+            or partner_id not in (None, grant.partner_id)
+        ):
+            raise NotFoundError(f"no authorization {authorization_id} for this {whose}")
         return grant
 
     def _by_open_id(self, conn: Connection | None, open_id: str) -> list[Grant]:

@@ -1,24 +1,28 @@
-"""File ingestion: read → validate → check source and consent → pseudonymise → vault → lake.
+"""Ingestion: read → validate → check source and consent → pseudonymise → vault → lake.
 
-One call of :meth:`Ingestor.ingest` is one Delta commit: a killed or failed ingest leaves the
-lake at its previous version. Rejected records never stop the batch; each is written to the
-rejects file with its row number, field and reason — never with the offending value, which may
-be personal data.
+One call of :meth:`Ingestor.ingest` (files) or :meth:`Ingestor.ingest_records` (records held in
+memory, e.g. a partner's feedback over the API) is one Delta commit: a killed or failed ingest
+leaves the lake at its previous version. Both read through the JSON Lines reader and the same
+pipeline, so a record is accepted or rejected alike whichever way it arrives. Rejected records
+never stop the batch; each is written to the rejects file (or kept on the report, for records)
+with its row number, field and reason — never with the offending value, which may be personal
+data.
 """
 
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -27,7 +31,7 @@ from sqlalchemy import Engine, update
 
 from credo.clock import Clock
 from credo.consent.collection import ConsentRegistry
-from credo.events.readers import InputFile, open_input, read_batches
+from credo.events.readers import jsonl_batches, open_input, read_batches
 from credo.events.schemas import (
     EVENT_TYPES,
     TYPE_CATEGORY,
@@ -62,6 +66,9 @@ class IngestReport:
     lake_version: int | None = None
     seconds: float = 0.0
     rejects_path: str | None = None
+    rejected_records: Rejects | None = None
+    """The rejects themselves, kept by :meth:`Ingestor.ingest_records` only (a file ingest
+    writes them to ``rejects_path``); ``rows`` are 1-based positions in the records given."""
 
     def to_json(self) -> dict[str, Any]:
         """The report as a JSON-ready mapping."""
@@ -78,6 +85,26 @@ class IngestReport:
         }
 
 
+class _RejectSink(Protocol):
+    def write(self, input_name: str, rejects: Rejects) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class _RejectsKept:
+    """Rejects kept in memory (records ingested from memory are few: the caller bounds them)."""
+
+    def __init__(self, kept: Rejects) -> None:
+        self._kept = kept
+
+    def write(self, input_name: str, rejects: Rejects) -> None:
+        for row, event_id, fld, reason, detail in rejects.entries():
+            self._kept.add(row, event_id, fld, reason, detail)
+
+    def close(self) -> None:
+        pass
+
+
 class _RejectsWriter:
     def __init__(self, path: Path | None) -> None:
         self._path = path
@@ -89,14 +116,7 @@ class _RejectsWriter:
         if self._handle is None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self._path.open("w", encoding="utf-8")
-        for row, event_id, fld, reason, detail in zip(
-            rejects.rows,
-            rejects.event_ids,
-            rejects.fields,
-            rejects.reasons,
-            rejects.details,
-            strict=True,
-        ):
+        for row, event_id, fld, reason, detail in rejects.entries():
             record = {
                 "input": input_name,
                 "row": row,
@@ -158,13 +178,56 @@ class Ingestor:
     ) -> IngestReport:
         """Ingest ``paths`` (``-`` is stdin) in one commit; see the module docstring."""
         submitter = self._sources.get(source) if source is not None else None
-        inputs = [open_input(path) for path in paths]
+        settings = self._settings
+        inputs = [
+            (
+                item.path,
+                read_batches(
+                    item,
+                    batch_rows=settings.batch_rows,
+                    max_record_bytes=settings.max_record_bytes,
+                ),
+            )
+            for item in [open_input(path) for path in paths]
+        ]
         report = IngestReport(
             inputs=list(paths), rejects_path=str(rejects_path) if rejects_path else None
         )
+        run = _Run(self, submitter, report, _RejectsWriter(rejects_path), on_progress)
+        return self._commit(run, inputs, source)
+
+    def ingest_records(
+        self,
+        records: Sequence[Mapping[str, Any]],
+        *,
+        source: str,
+        input_name: str = "api",
+    ) -> IngestReport:
+        """Ingest events held in memory, in the JSON form of a JSON Lines file, for ``source``
+        (a registered source), in one commit.
+
+        Each record goes through exactly what a line of a ``.jsonl`` file goes through (the
+        same reader, size limit, validation, source and consent checks), so it is accepted or
+        rejected with the same reason. The rejects are kept on the report
+        (:attr:`IngestReport.rejected_records`, rows numbered from 1 in ``records``' order);
+        ``input_name`` names the input in the ingest runs.
+        """
+        submitter = self._sources.get(source)
+        data = b"".join(_json_line(record) for record in records)
+        settings = self._settings
+        raw = jsonl_batches(io.BytesIO(data), settings.batch_rows, settings.max_record_bytes)
+        kept = Rejects()
+        report = IngestReport(inputs=[input_name], rejected_records=kept)
+        run = _Run(self, submitter, report, _RejectsKept(kept), None)
+        return self._commit(run, [(input_name, raw)], source)
+
+    def _commit(
+        self, run: _Run, inputs: Sequence[tuple[str, Iterable[RawBatch]]], source: str | None
+    ) -> IngestReport:
+        """Run ``inputs`` through the pipeline under the ingest lock and append the events
+        accepted in one commit; the run is recorded whatever happens."""
+        report = run.report
         started = time.perf_counter()
-        writer = _RejectsWriter(rejects_path)
-        run = _Run(self, submitter, report, writer, on_progress)
         status = "failed"
         with _exclusive(self._lake.path.parent / ".ingest.lock"):
             self._close_interrupted_runs()
@@ -178,7 +241,7 @@ class Ingestor:
                     report.lake_version = self._lake.version()
                 status = "done"
             finally:
-                writer.close()
+                run.rejects.close()
                 report.seconds = time.perf_counter() - started
                 self._finish_run(run_id, report, status)
                 self._vault.forget_cached_keys()
@@ -238,7 +301,7 @@ class _Run:
         ingestor: Ingestor,
         submitter: Source | None,
         report: IngestReport,
-        rejects: _RejectsWriter,
+        rejects: _RejectSink,
         on_progress: Progress | None,
     ) -> None:
         self.ing = ingestor
@@ -252,17 +315,16 @@ class _Run:
         self.known_sources: dict[str, Source | None] = {}
         self.stored_identifiers: set[tuple[str, str]] = set()
 
-    def lake_batches(self, inputs: Sequence[InputFile]) -> Iterator[pa.RecordBatch]:
-        settings = self.ing._settings
-        for item in inputs:
+    def lake_batches(
+        self, inputs: Sequence[tuple[str, Iterable[RawBatch]]]
+    ) -> Iterator[pa.RecordBatch]:
+        for name, raws in inputs:
             done = 0
-            for raw in read_batches(
-                item, batch_rows=settings.batch_rows, max_record_bytes=settings.max_record_bytes
-            ):
-                batch = self._process(item.path, raw)
+            for raw in raws:
+                batch = self._process(name, raw)
                 done += len(raw) + len(raw.parse_rejects)
                 if self.on_progress is not None:
-                    self.on_progress(item.path, done)
+                    self.on_progress(name, done)
                 if batch is not None and batch.num_rows:
                     yield batch
 
@@ -464,6 +526,17 @@ class _Run:
         if not lake.num_rows:
             return None
         return lake.combine_chunks().to_batches()[0]
+
+
+def _json_line(record: Mapping[str, Any]) -> bytes:
+    """One record as a JSON line, as a source would have written it to a file.
+
+    A lone surrogate (``"\\ud800"`` in the JSON received) is written as the invalid UTF-8 it
+    is, so the reader refuses that one record as ``bad_encoding`` instead of the whole call
+    failing to encode.
+    """
+    text = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
+    return text.encode("utf-8", "surrogatepass") + b"\n"
 
 
 def _bools(array: pa.Array | pa.ChunkedArray | np.ndarray) -> np.ndarray:

@@ -27,7 +27,15 @@ from credo.errors import UnreadableInputError
 from credo.events.schemas import ENVELOPE_FIELDS, payload_columns
 from credo.events.validate import RawBatch, decode_utf8
 
-__all__ = ["STDIN", "Format", "InputFile", "detect_format", "open_input", "read_batches"]
+__all__ = [
+    "STDIN",
+    "Format",
+    "InputFile",
+    "detect_format",
+    "jsonl_batches",
+    "open_input",
+    "read_batches",
+]
 
 STDIN = "-"
 Format = Literal["jsonl", "csv", "parquet"]
@@ -94,7 +102,7 @@ def read_batches(
         if source.format == "csv":
             yield from _csv_batches(stream, source.path, batch_rows)
         else:
-            yield from _jsonl_batches(stream, batch_rows, max_record_bytes)
+            yield from jsonl_batches(stream, batch_rows, max_record_bytes)
     finally:
         if stream is not sys.stdin.buffer:
             stream.close()
@@ -179,7 +187,8 @@ def _jsonl_blocks(stream: IO[bytes], max_record_bytes: int) -> Iterator[tuple[in
         yield number, carry + b"\n"
 
 
-def _jsonl_batches(stream: IO[bytes], batch_rows: int, max_record_bytes: int) -> Iterator[RawBatch]:
+def jsonl_batches(stream: IO[bytes], batch_rows: int, max_record_bytes: int) -> Iterator[RawBatch]:
+    """Raw batches of a JSON Lines stream (what file ingest reads, and the API's feedback)."""
     for first, block in _jsonl_blocks(stream, max_record_bytes):
         if block is None:
             detail = f"line longer than {max_record_bytes} bytes"

@@ -12,6 +12,7 @@ reader), envelope fields, event type, payload fields.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -112,6 +113,10 @@ class Rejects:
 
     def __len__(self) -> int:
         return len(self.rows)
+
+    def entries(self) -> Iterator[tuple[int, str | None, str | None, str, str]]:
+        """Each rejected row as (row, event_id, field, reason, detail)."""
+        return zip(self.rows, self.event_ids, self.fields, self.reasons, self.details, strict=True)
 
 
 @dataclass(slots=True)

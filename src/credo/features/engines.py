@@ -41,6 +41,10 @@ class DuckDBFeatureEngine:
         """Run ``expr`` and return the result as Arrow."""
         return expr.to_pyarrow()
 
+    def batches(self, expr: ir.Table, rows: int) -> pa.RecordBatchReader:
+        """Run ``expr`` and stream the result ``rows`` at a time (never all in memory)."""
+        return expr.to_pyarrow_batches(chunk_size=rows)
+
     def close(self) -> None:
         """Release the connection."""
         self._backend.disconnect()
@@ -94,6 +98,10 @@ class SparkFeatureEngine:
     def execute(self, expr: ir.Table) -> pa.Table:
         """Run ``expr`` on Spark and collect the (per-person, small) result as Arrow."""
         return expr.to_pyarrow()
+
+    def batches(self, expr: ir.Table, rows: int) -> pa.RecordBatchReader:
+        """The result ``rows`` at a time (ibis collects a Spark result to the driver first)."""
+        return expr.to_pyarrow_batches(chunk_size=rows)
 
     def close(self) -> None:
         """Keep the session: the next run reuses it (stopping costs a restart)."""

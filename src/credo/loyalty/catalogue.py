@@ -33,6 +33,7 @@ from pathlib import Path
 
 from credo.errors import InvalidInputError, NotFoundError, UnreadableInputError
 from credo.loyalty.rules import Rule, parse_rule
+from credo.settings import ScoringSettings
 
 __all__ = [
     "CATEGORIES",
@@ -43,6 +44,7 @@ __all__ = [
     "default_catalogue",
     "load_catalogue",
     "loads_catalogue",
+    "privileges_catalogue",
 ]
 
 CREDO = "credo"
@@ -288,3 +290,15 @@ def default_catalogue() -> Catalogue:
     return loads_catalogue(
         data.read_text(encoding="utf-8"), source=DEFAULT_CATALOGUE_FILE, partner=CREDO
     )
+
+
+def privileges_catalogue(scoring: ScoringSettings) -> Catalogue:
+    """The configured privileges catalogue (the shipped one by default), extended by each
+    partner's own entries (a partner may add privileges, never change another's)."""
+    if scoring.privileges_file is None:
+        catalogue = default_catalogue()
+    else:
+        catalogue = load_catalogue(scoring.privileges_file)
+    for partner, path in sorted(scoring.partner_privileges.items()):
+        catalogue = catalogue.merge(load_catalogue(path, partner=partner))
+    return catalogue

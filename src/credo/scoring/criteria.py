@@ -11,9 +11,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-__all__ = ["THIN_FILE", "na_reasons"]
+__all__ = ["CRITERIA_COLUMNS", "THIN_FILE", "na_reasons"]
 
 THIN_FILE = "fewer than {months} months of history and no credit event"
+CRITERIA_COLUMNS = ("beh_tenure_months", "hist_worst_dpd_24m", "hist_age_oldest_credit_months")
+"""The characteristics the criteria read."""
 
 
 def na_reasons(frame: pd.DataFrame, *, min_history_months: int) -> npt.NDArray[np.object_]:

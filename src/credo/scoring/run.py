@@ -9,15 +9,19 @@ leaves it ``running`` until the next run marks it interrupted.
 
 from __future__ import annotations
 
+import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from credo.clock import Clock
 from credo.errors import NotFoundError
@@ -26,17 +30,17 @@ from credo.features.build import characteristics_expr
 from credo.features.catalog import CATALOG
 from credo.features.engines import feature_engine
 from credo.lake.delta import DeltaEventLake
-from credo.loyalty.catalogue import Catalogue, default_catalogue, load_catalogue
+from credo.loyalty.catalogue import Catalogue, privileges_catalogue
 from credo.model.artifact import from_artifact, loads
 from credo.scoring.bands import band_of, next_band_floor, percentile_rank, publish_score
 from credo.scoring.compile import compile_scorecard
-from credo.scoring.criteria import na_reasons
+from credo.scoring.criteria import CRITERIA_COLUMNS, na_reasons
 from credo.scoring.detail import DetailBuilder
 from credo.settings import DuckDBEngine, ScoringSettings, SparkEngine
 from credo.storage.registry import ModelRegistry
 from credo.storage.snapshots import SnapshotStore
 
-__all__ = ["RunSummary", "monthly_run", "privileges_catalogue"]
+__all__ = ["RunSummary", "monthly_run"]
 
 Progress = Callable[[str], None]
 WRITE_BATCH = 10_000
@@ -81,29 +85,37 @@ class RunSummary:
         }
 
 
-def privileges_catalogue(scoring: ScoringSettings) -> Catalogue:
-    """The configured privileges catalogue (the shipped one by default), extended by each
-    partner's own entries (a partner may add privileges, never change another's)."""
-    if scoring.privileges_file is None:
-        catalogue = default_catalogue()
-    else:
-        catalogue = load_catalogue(scoring.privileges_file)
-    for partner, path in sorted(scoring.partner_privileges.items()):
-        catalogue = catalogue.merge(load_catalogue(path, partner=partner))
-    return catalogue
+NARROW = ("subject", "score", *CRITERIA_COLUMNS)
+"""The engine's output columns the run holds for everyone at once (percentiles need every
+score); the wide rest is streamed to a local file and read back a chunk at a time."""
 
 
-def _score_frame(
+@dataclass(frozen=True)
+class _Scored:
+    """Everyone's characteristics and points, in subject order, spilled to ``path``."""
+
+    path: Path
+    narrow: pd.DataFrame
+
+    def chunks(self, rows: int) -> Iterator[pd.DataFrame]:
+        """The wide rows back, in order, ``rows`` at a time."""
+        for batch in pq.ParquetFile(self.path).iter_batches(batch_size=rows):
+            yield batch.to_pandas()
+
+
+def _score_to_file(
     lake: DeltaEventLake,
     sources: SourceRegistry,
     doc: Mapping[str, Any],
     as_of: datetime,
+    path: Path,
     *,
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime,
     tie_scores: pa.Table | None,
-) -> pd.DataFrame:
-    """Everyone's characteristics and compiled scorecard output, computed in the engine."""
+) -> _Scored:
+    """Everyone's characteristics and compiled scorecard output, computed in the engine and
+    streamed to a Parquet file at ``path`` (memory holds one batch and the narrow columns)."""
     reliability = {s.name: s.reliability for s in sources.all()}
     runner = feature_engine(engine)
     try:
@@ -113,8 +125,19 @@ def _score_frame(
         )
         names = [c.name for c in CATALOG]
         scored = compile_scorecard(doc, characteristics, keep=["subject", *names])
-        frame: pd.DataFrame = runner.execute(scored.order_by("subject")).to_pandas()
-        return frame
+        reader = runner.batches(scored.order_by("subject"), WRITE_BATCH)
+        narrow = []
+        with pq.ParquetWriter(path, reader.schema) as writer:
+            for batch in reader:
+                # ibis declares the schema; DuckDB's batches may carry a literal's DECIMAL
+                table = pa.Table.from_batches([batch]).cast(reader.schema)
+                writer.write_table(table)
+                narrow.append(table.select(NARROW))
+        schema = pa.schema([reader.schema.field(name) for name in NARROW])
+        return _Scored(
+            path,
+            pa.concat_tables(narrow).to_pandas() if narrow else schema.empty_table().to_pandas(),
+        )
     finally:
         runner.close()
 
@@ -144,32 +167,34 @@ def monthly_run(
         as_of=as_of, model_id=record.id, engine=engine.kind, started_at=clock.now()
     )
     try:
-        tie_scores = None
-        if previous is not None:
-            table = snapshots.table(previous.id).filter(
-                pa.compute.is_valid(snapshots.table(previous.id)["score"])
-            )
-            tie_scores = pa.table(
-                {"subject": table["subject"], "score": table["score"].cast(pa.float64())}
-            )
+        before = None if previous is None else _scores_of(snapshots.table(previous.id))
         progress(f"characteristics and scores as of {as_of:%Y-%m-%d} on {engine.kind}")
-        frame = _score_frame(
-            lake, sources, doc, as_of, engine=engine, known_at=clock.now(), tie_scores=tie_scores
-        )
-        progress(f"bands, reasons and privileges for {len(frame):,} people")
-        summary = _publish(
-            frame,
-            run_id=run_id,
-            doc=doc,
-            model=from_artifact(doc),
-            snapshots=snapshots,
-            scoring=scoring,
-            catalogue=catalogue,
-            previous=previous,
-            earlier=earlier,
-            as_of=as_of,
-            progress=progress,
-        )
+        with tempfile.TemporaryDirectory(prefix="credo-run-") as spill:
+            frame = _score_to_file(
+                lake,
+                sources,
+                doc,
+                as_of,
+                Path(spill) / "scored.parquet",
+                engine=engine,
+                known_at=clock.now(),
+                tie_scores=before,
+            )
+            progress(f"bands, reasons and privileges for {len(frame.narrow):,} people")
+            summary = _publish(
+                frame,
+                run_id=run_id,
+                doc=doc,
+                model=from_artifact(doc),
+                snapshots=snapshots,
+                scoring=scoring,
+                catalogue=catalogue,
+                previous=previous,
+                before=before,
+                earlier=earlier,
+                as_of=as_of,
+                progress=progress,
+            )
     except BaseException as exc:  # a failed run is recorded whatever stopped it, then re-raised
         snapshots.fail(run_id, reason=f"{type(exc).__name__}: {exc}", finished_at=clock.now())
         raise
@@ -186,8 +211,14 @@ def monthly_run(
     return result
 
 
+def _scores_of(table: pa.Table) -> pa.Table:
+    """The scored people of a snapshot table: subject and score (as double)."""
+    table = table.filter(pc.is_valid(table["score"]))
+    return pa.table({"subject": table["subject"], "score": table["score"].cast(pa.float64())})
+
+
 def _publish(
-    frame: pd.DataFrame,
+    scored: _Scored,
     *,
     run_id: int,
     doc: Mapping[str, Any],
@@ -196,15 +227,16 @@ def _publish(
     scoring: ScoringSettings,
     catalogue: Catalogue,
     previous: Any,
+    before: pa.Table | None,
     earlier: list[Any],
     as_of: datetime,
     progress: Progress,
 ) -> dict[str, Any]:
     """Compute what people see and write it; returns the summary's counts."""
+    frame = scored.narrow
     reasons_na = na_reasons(frame, min_history_months=scoring.min_history_months)
-    scored = pd.isna(reasons_na)
-    people = frame[scored].reset_index(drop=True)
-    score = publish_score(people["score"].to_numpy())
+    is_scored = pd.isna(reasons_na)
+    score = publish_score(frame["score"].to_numpy()[is_scored])
     bands = band_of(score, scoring.bands)
     percentile = percentile_rank(score)
     targets = next_band_floor(score, scoring.bands)
@@ -219,11 +251,15 @@ def _publish(
         snapshots=snapshots,
     )
     # people are explained and written a chunk at a time: the detail documents, the bulk of a
-    # snapshot, never all sit in memory together
-    for start in range(0, len(people), WRITE_BATCH):
-        stop = min(start + WRITE_BATCH, len(people))
-        part = people.iloc[start:stop].reset_index(drop=True)
-        window = slice(start, stop)
+    # snapshot, never all sit in memory together (nor do the characteristics they come from)
+    row = done = 0
+    for chunk in scored.chunks(WRITE_BATCH):
+        mask = is_scored[row : row + len(chunk)]
+        row += len(chunk)
+        part = chunk[mask].reset_index(drop=True)
+        if not len(part):
+            continue
+        window = slice(done, done + len(part))
         details = builder.build(
             part, score[window], bands[window], percentile[window], targets[window]
         )
@@ -232,16 +268,17 @@ def _publish(
             (
                 {
                     "subject": subject,
-                    "score": int(score[start + i]),
-                    "band": str(bands[start + i]),
-                    "percentile": float(percentile[start + i]),
+                    "score": int(score[done + i]),
+                    "band": str(bands[done + i]),
+                    "percentile": float(percentile[done + i]),
                     "detail": details[i],
                 }
                 for i, subject in enumerate(part["subject"])
             ),
         )
-        progress(f"explained and written: {stop:,}/{len(people):,} people")
-    unscored = zip(frame["subject"][~scored], reasons_na[~scored], strict=True)
+        done += len(part)
+        progress(f"explained and written: {done:,}/{len(score):,} people")
+    unscored = zip(frame["subject"][~is_scored], reasons_na[~is_scored], strict=True)
     snapshots.write(
         run_id,
         (
@@ -251,18 +288,18 @@ def _publish(
     )
     counts = {b.name: int((bands == b.name).sum()) for b in scoring.bands}
     change = None
-    if previous is not None:
-        before = snapshots.table(previous.id).to_pandas().dropna(subset=["score"])
-        both = before.merge(
-            pd.DataFrame({"subject": people["subject"], "now": score}), on="subject"
+    if before is not None:
+        both = before.to_pandas().merge(
+            pd.DataFrame({"subject": frame["subject"].to_numpy()[is_scored], "now": score}),
+            on="subject",
         )
         if len(both):
             change = float((both["now"] - both["score"]).mean())
-    na_counts = pd.Series(reasons_na[~scored]).value_counts().to_dict()
+    na_counts = pd.Series(reasons_na[~is_scored]).value_counts().to_dict()
     return {
         "people": len(frame),
-        "scored": int(scored.sum()),
-        "not_scored": int((~scored).sum()),
+        "scored": int(is_scored.sum()),
+        "not_scored": int((~is_scored).sum()),
         "na_reasons": {str(k): int(v) for k, v in na_counts.items()},
         "bands": counts,
         "mean_score": float(np.mean(score)) if len(score) else None,

@@ -18,7 +18,7 @@ from sqlalchemy import Engine, RowMapping, delete, func, insert, select, update
 
 from credo.errors import NotFoundError
 from credo.storage.db import insert_ignore
-from credo.storage.tables import pointers, runs, scores
+from credo.storage.tables import models, pointers, runs, scores
 
 __all__ = ["CURRENT", "RunRecord", "ScoreRecord", "SnapshotStore"]
 
@@ -260,6 +260,17 @@ class SnapshotStore:
                 "percentile": pa.array(columns[3], pa.float64()),
             }
         )
+
+    def model_version(self, run_id: int) -> str | None:
+        """The version of the model that scored run ``run_id`` (None when unknown)."""
+        query = (
+            select(models.c.version)
+            .select_from(runs.join(models, models.c.id == runs.c.model_id))
+            .where(runs.c.id == run_id)
+        )
+        with self._engine.connect() as conn:
+            found = conn.execute(query).scalar()
+        return None if found is None else str(found)
 
 
 def _score(row: RowMapping, as_of: datetime) -> ScoreRecord:

@@ -1,0 +1,49 @@
+"""Dependencies shared by the API's routers: the home and the partner's API key."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, Path, Request
+
+from credo.consent.partners import Partner
+from credo.errors import AuthenticationError
+from credo.home import Home
+
+__all__ = ["HomeDep", "OpenId", "PartnerDep", "bearer", "plain"]
+
+
+def _home(request: Request) -> Home:
+    home: Home = request.app.state.home
+    return home
+
+
+HomeDep = Annotated[Home, Depends(_home)]
+
+
+def bearer(authorization: str | None, what: str) -> str:
+    """The token of an ``Authorization: Bearer <token>`` header (401 when absent)."""
+    if not authorization or not authorization.startswith("Bearer "):
+        raise AuthenticationError(f"send the {what} as 'Authorization: Bearer <token>'")
+    return authorization.removeprefix("Bearer ").strip()
+
+
+def _partner(
+    home: HomeDep,
+    authorization: Annotated[str | None, Header(description="Bearer <partner API key>")] = None,
+) -> Partner:
+    return home.partners.authenticate(bearer(authorization, "partner API key"))
+
+
+PartnerDep = Annotated[Partner, Depends(_partner)]
+OpenId = Annotated[str, Path(description="The person's pseudonym for this partner")]
+
+
+def plain(answer: object) -> dict[str, Any]:
+    """A service answer (a dataclass) as JSON-ready values."""
+    out: dict[str, Any] = {}
+    for key, value in asdict(answer).items():  # type: ignore[call-overload]
+        out[key] = value.isoformat() if isinstance(value, datetime) else value
+    return out
