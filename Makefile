@@ -11,6 +11,8 @@ DEMO_HOME ?= credo-home
 DEMO_DATA ?= demo-data
 TRAIN_AS_OF ?= 2025-10-31
 RUN_MONTHS ?= 2026-08-31 2026-09-30 2026-10-31
+HOST ?= 127.0.0.1
+PORT ?= 8000
 export CREDO_HOME ?= $(DEMO_HOME)
 
 .PHONY: install demo test lint format typecheck check bench clean
@@ -46,7 +48,12 @@ demo: $(STAMP) ## synthetic population → ingest → train → monthly runs →
 	@echo "==> the runs, and one person's score (try also: credo model show, credo model report)"
 	$(BIN)/credo runs
 	$(BIN)/credo score $$(sed -n 2p $(DEMO_DATA)/consents.csv | cut -d, -f1)
-	@if [ -z "$(NO_SERVE)" ]; then echo "(the dashboard arrives with the API issue; nothing to serve yet)"; fi
+	@echo "==> demo logins (a person, a partner that has asked for access, an operator)"
+	$(BIN)/credo demo access --person $$(sed -n 2p $(DEMO_DATA)/consents.csv | cut -d, -f1) --url http://$(HOST):$(PORT)
+	@if [ -z "$(NO_SERVE)" ]; then \
+		echo "==> serving the API on http://$(HOST):$(PORT) (Ctrl-C to stop; NO_SERVE=1 skips this)"; \
+		$(BIN)/credo serve --host $(HOST) --port $(PORT); \
+	fi
 
 test: $(STAMP) ## the whole test suite
 	$(BIN)/python -m pytest

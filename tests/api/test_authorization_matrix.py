@@ -187,3 +187,47 @@ def test_the_threshold_answer_is_only_yes_or_no(world: World) -> None:
     response = world.ask(open_id)
     assert response.json() == {"admitted": "Y"}  # type: ignore[attr-defined]
     assert OTHER not in response.text  # type: ignore[attr-defined]
+
+
+def login(world: World, identifier: str) -> dict[str, str]:
+    world.home.people.set_password(identifier, "correct horse battery")
+    token = world.client.post(
+        "/v1/login", json={"identifier": identifier, "password": "correct horse battery"}
+    ).json()["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("action", ["approve", "refuse", "revoke"])
+def test_a_person_cannot_act_on_another_persons_grant(world: World, action: str) -> None:
+    pending = world.home.grants.request(world.acme, PERSON, purpose="lending")
+    if action == "revoke":
+        world.home.grants.approve(world.subject, pending.id)
+    other = login(world, OTHER)
+    response = world.client.post(f"/v1/me/grants/{pending.id}/{action}", headers=other)
+    assert_denied(response, 404, world)
+    missing = world.client.post("/v1/me/grants/999999/approve", headers=other)
+    assert response.json()["detail"].replace(str(pending.id), "N") == missing.json()[
+        "detail"
+    ].replace("999999", "N")
+    assert world.home.grants.grants_for(world.subject)[0].status_at(NOW) == (
+        "approved" if action == "revoke" else "pending"
+    )
+
+
+def test_a_person_sees_only_their_own_data(world: World) -> None:
+    world.grant()
+    other = login(world, OTHER)
+    for path in ("/v1/me/grants", "/v1/me/access-log", "/v1/me/history"):
+        response = world.client.get(path, headers=other)
+        assert response.status_code == 200, response.text
+        assert "acme" not in response.text
+        assert str(SCORE) not in response.text
+    assert world.client.get("/v1/me/score", headers=other).status_code == 404
+    mine = world.client.get("/v1/me/score", headers=login(world, PERSON))
+    assert mine.json()["score"] == SCORE
+
+
+def test_a_person_without_a_session_is_401(world: World) -> None:
+    for token in ("", "Bearer nonsense", "Bearer " + "x" * 43):
+        response = world.client.get("/v1/me/score", headers={"Authorization": token})
+        assert_denied(response, 401, world)

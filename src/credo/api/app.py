@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 
+from credo.api.admin import admin_routes
 from credo.api.errors import install_error_handlers
 from credo.api.me import me_routes
 from credo.api.partner import partner_routes
@@ -45,4 +46,5 @@ def create_app(home: Home) -> FastAPI:
 
     app.include_router(partner_routes())
     app.include_router(me_routes())
+    app.include_router(admin_routes())
     return app

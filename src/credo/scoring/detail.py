@@ -29,12 +29,19 @@ MOVERS_SHOWN = 3
 _KNOWN = {c.name for c in CATALOG}
 
 
+UNACTIONABLE = (
+    "Nothing to do about this one directly: it follows from your record over time, and credo "
+    "does not reward activity for its own sake."
+)
+"""The tip of a reason no action can change quickly (tie age, purchases, tenure)."""
+
+
 def reason_text(name: str) -> tuple[str, str]:
     """The plain sentence and the tip of a characteristic (generic for unknown columns)."""
     if name in _KNOWN:
         c = characteristic(name)
-        return c.description, c.tip
-    return name.replace("_", " "), ""
+        return c.description, c.tip or UNACTIONABLE
+    return name.replace("_", " "), UNACTIONABLE
 
 
 def format_value(name: str, value: Any) -> str:
