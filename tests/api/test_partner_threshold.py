@@ -25,7 +25,8 @@ class World:
 
 
 @pytest.fixture
-def world(home: Home) -> Iterator[World]:
+def world(api_home: Home) -> Iterator[World]:
+    home = api_home
     subject = home.tokeniser.subject(PERSON)
     run = home.snapshots.begin(as_of=NOW, model_id=None, engine="duckdb", started_at=NOW)
     home.snapshots.write(
@@ -102,14 +103,16 @@ def test_bad_input_is_422_with_the_field(world: World) -> None:
     assert ask(world, 600, open_id="not-an-open-id").status_code == 422
 
 
-def test_no_published_score_answers_na(world: World, home: Home) -> None:
+def test_no_published_score_answers_na(world: World) -> None:
+    home = world.home
     partner = home.partners.get("acme")
     pending = home.grants.request(partner, OTHER, purpose="lending")
     grant = home.grants.approve(home.tokeniser.subject(OTHER), pending.id)
     assert ask(world, 600, open_id=grant.open_id).json() == {"admitted": "N/A"}
 
 
-def test_wider_scopes_need_wider_grants(world: World, home: Home) -> None:
+def test_wider_scopes_need_wider_grants(world: World) -> None:
+    home = world.home
     headers = {"Authorization": f"Bearer {world.key}"}
     base = f"/v1/partner/subjects/{world.open_id}"
     assert world.client.get(f"{base}/band", headers=headers).status_code == 403

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Path, Request
 
 from credo.consent.partners import Partner
+from credo.consent.pseudonyms import OPEN_ID_HEX
 from credo.errors import AuthenticationError
 from credo.home import Home
 
@@ -38,7 +39,14 @@ def _partner(
 
 
 PartnerDep = Annotated[Partner, Depends(_partner)]
-OpenId = Annotated[str, Path(description="The person's pseudonym for this partner")]
+OpenId = Annotated[
+    str,
+    Path(
+        pattern=f"^[0-9a-f]{{{OPEN_ID_HEX}}}$",
+        description=f"The person's pseudonym for this partner ({OPEN_ID_HEX} lowercase hex "
+        "characters)",
+    ),
+]
 
 
 def plain(answer: object) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Route
 
 from credo.errors import (
     AuthenticationError,
@@ -69,6 +70,22 @@ def _headers_of(error: CredoError) -> dict[str, str]:
     return {}
 
 
+def _allowed_methods(request: Request) -> str:
+    """The ``Allow`` header of a 405: the methods of every route at the request's path.
+
+    Starlette's own lists only the first route that matched the path, so a path served by two
+    routes (``GET`` and ``PUT /v1/me/consents``) would claim to allow one method (RFC 9110
+    wants them all).
+    """
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Map credo errors, validation errors and HTTP errors to the one error body."""
 
@@ -92,9 +109,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, HTTPException)
-        codes = {401: "unauthenticated", 404: "not_found", 405: "method_not_allowed"}
+        status = exc.status_code
+        headers = dict(exc.headers or {})
+        if status == 400:
+            # FastAPI answers 400 to a body it cannot even decode (not UTF-8) but 422 to one
+            # that is not JSON: both are invalid input, documented as 422
+            status = 422
+        elif status == 405:
+            headers["Allow"] = _allowed_methods(request)
+        codes = {
+            401: "unauthenticated",
+            404: "not_found",
+            405: "method_not_allowed",
+            422: "invalid_input",
+        }
         return error_response(
-            request, exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail)
+            request, status, codes.get(status, "http_error"), str(exc.detail), headers=headers
         )
 
     app.add_exception_handler(CredoError, credo_error)

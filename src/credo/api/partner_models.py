@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import Path
 from pydantic import AwareDatetime, Field, field_validator
 
-from credo.api.models import NO_CONTROL, In, Instant, Out
+from credo.api.models import IDENTIFIER, NO_CONTROL, In, Instant, Out
 from credo.consent.grants import MAX_DURATION_DAYS, Scope, Status
 from credo.consent.partners import PURPOSES
 
@@ -44,6 +44,7 @@ class AuthorizationIn(In):
     identifier: str = Field(
         min_length=3,
         max_length=64,
+        pattern=IDENTIFIER,
         description="The person as the partner knows them: national id or phone (+digits)",
     )
     purpose: str = Field(
