@@ -10,6 +10,11 @@ from typing import Any
 
 from credo.clock import FixedClock
 from credo.home import Home, initialise
+from credo.loyalty.catalogue import default_catalogue
+from credo.loyalty.evaluate import evaluate_privileges
+from credo.loyalty.facts import Facts
+from credo.model.reasons import reason_code
+from credo.scoring.detail import format_value, reason_text
 from credo.settings import Settings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,3 +82,52 @@ def write_jsonl(path: Path, records: list[dict[str, Any] | str | bytes]) -> Path
             else:
                 handle.write(json.dumps(record).encode() + b"\n")
     return path
+
+
+def score_reason(name: str, dimension: str, lost: float, value: float | None) -> dict[str, Any]:
+    """One reason of a detail document, as the monthly run writes it."""
+    text, tip = reason_text(name)
+    return {
+        "code": reason_code(name),
+        "characteristic": name,
+        "dimension": dimension,
+        "text": text,
+        "tip": tip,
+        "points_lost": lost,
+        "value": value,
+        "value_text": format_value(name, value),
+    }
+
+
+def score_detail(
+    score: int,
+    points: dict[str, float],
+    change: dict[str, Any] | None,
+    *,
+    worst_dpd: float | None = 35.0,
+) -> dict[str, Any]:
+    """A detail document shaped like :class:`credo.scoring.detail.DetailBuilder`'s."""
+    text, tip = reason_text("hist_utilisation")
+    facts = Facts(score=score, band="good", percentile=70.0, defaults_24m=0, months_scored=2)
+    return {
+        "dims": {"history": 71.3, "capacity": 58.0, "identity": 90.0, "behavior": 64.2},
+        "reasons": [
+            score_reason("hist_utilisation", "history", 18.4, 0.62),
+            score_reason("hist_worst_dpd_12m", "history", 9.1, worst_dpd),
+        ],
+        "raise": {
+            "characteristic": "hist_utilisation",
+            "text": text,
+            "tip": tip,
+            "from": 0.62,
+            "to": 0.3,
+            "from_text": format_value("hist_utilisation", 0.62),
+            "to_text": format_value("hist_utilisation", 0.3),
+            "points": 12.5,
+            "new_score": score + 12,
+            "target": 650,
+        },
+        "privileges": evaluate_privileges(default_catalogue(), facts).to_dict(),
+        "points": points,
+        "change": change,
+    }

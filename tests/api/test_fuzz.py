@@ -44,13 +44,9 @@ from credo.consent.collection import ConsentChange
 from credo.consent.partners import PURPOSES
 from credo.events.schemas import CATEGORIES
 from credo.home import Home
-from credo.loyalty.catalogue import default_catalogue
-from credo.loyalty.evaluate import evaluate_privileges
-from credo.loyalty.facts import Facts
-from credo.model.reasons import reason_code
-from credo.scoring.detail import format_value, reason_text
+from credo.scoring.detail import reason_text
 
-from factories import NOW, OTHER, PERSON, event, make_home
+from factories import NOW, OTHER, PERSON, event, make_home, score_detail
 
 EXAMPLES = 30
 """Generated cases per operation in the fuzzing phase (examples and coverage phases add some)."""
@@ -89,49 +85,6 @@ class World:
     """A pending request the pinned run's person may approve, refuse or revoke."""
 
 
-def _reason(name: str, dimension: str, lost: float, value: float | None) -> dict[str, Any]:
-    text, tip = reason_text(name)
-    return {
-        "code": reason_code(name),
-        "characteristic": name,
-        "dimension": dimension,
-        "text": text,
-        "tip": tip,
-        "points_lost": lost,
-        "value": value,
-        "value_text": format_value(name, value),
-    }
-
-
-def _detail(score: int, points: dict[str, float], change: dict[str, Any] | None) -> dict[str, Any]:
-    """A detail document shaped like :class:`credo.scoring.detail.DetailBuilder`'s, with a
-    reason whose value is missing and privileges both held and within reach."""
-    text, tip = reason_text("hist_utilisation")
-    facts = Facts(score=score, band="good", percentile=70.0, defaults_24m=0, months_scored=2)
-    return {
-        "dims": {"history": 71.3, "capacity": 58.0, "identity": 90.0, "behavior": 64.2},
-        "reasons": [
-            _reason("hist_utilisation", "history", 18.4, 0.62),
-            _reason("hist_worst_dpd_12m", "history", 9.1, None),
-        ],
-        "raise": {
-            "characteristic": "hist_utilisation",
-            "text": text,
-            "tip": tip,
-            "from": 0.62,
-            "to": 0.3,
-            "from_text": format_value("hist_utilisation", 0.62),
-            "to_text": format_value("hist_utilisation", 0.3),
-            "points": 12.5,
-            "new_score": score + 12,
-            "target": 650,
-        },
-        "privileges": evaluate_privileges(default_catalogue(), facts).to_dict(),
-        "points": points,
-        "change": change,
-    }
-
-
 def _publish_snapshots(home: Home, subject: str) -> None:
     """Two published monthly runs: PERSON scored in both (with what moved), OTHER N/A."""
     model = home.models.register(
@@ -144,7 +97,15 @@ def _publish_snapshots(home: Home, subject: str) -> None:
     )
     scored = {"subject": subject, "band": "good"}
     home.snapshots.write(
-        run, [{**scored, "score": 628, "percentile": 66.0, "detail": _detail(628, before, None)}]
+        run,
+        [
+            {
+                **scored,
+                "score": 628,
+                "percentile": 66.0,
+                "detail": score_detail(628, before, None, worst_dpd=None),
+            }
+        ],
     )
     home.snapshots.publish(run, summary={"scored": 1}, finished_at=earlier)
     now = {"hist_utilisation": 31.2, "hist_worst_dpd_12m": 20.0}
@@ -154,7 +115,12 @@ def _publish_snapshots(home: Home, subject: str) -> None:
     home.snapshots.write(
         run,
         [
-            {**scored, "score": 640, "percentile": 70.0, "detail": _detail(640, now, change)},
+            {
+                **scored,
+                "score": 640,
+                "percentile": 70.0,
+                "detail": score_detail(640, now, change, worst_dpd=None),
+            },
             {
                 "subject": home.tokeniser.subject(OTHER),
                 "score": None,

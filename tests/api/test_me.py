@@ -17,58 +17,12 @@ from credo.clock import FixedClock
 from credo.consent.grants import GrantDeniedError
 from credo.consent.partners import Partner
 from credo.home import Home
-from credo.loyalty.catalogue import default_catalogue
-from credo.loyalty.evaluate import evaluate_privileges
-from credo.loyalty.facts import Facts
-from credo.model.reasons import reason_code
-from credo.scoring.detail import format_value, reason_text
+from credo.scoring.detail import reason_text
 
-from factories import NOW, OTHER, PERSON
+from factories import NOW, OTHER, PERSON, score_detail
 
 MONTH_AGO = NOW - timedelta(days=31)
 DAY = timedelta(days=1)
-
-
-def reason(name: str, dimension: str, lost: float, value: float) -> dict[str, Any]:
-    text, tip = reason_text(name)
-    return {
-        "code": reason_code(name),
-        "characteristic": name,
-        "dimension": dimension,
-        "text": text,
-        "tip": tip,
-        "points_lost": lost,
-        "value": value,
-        "value_text": format_value(name, value),
-    }
-
-
-def detail(score: int, points: dict[str, float], change: dict[str, Any] | None) -> dict[str, Any]:
-    """A detail document shaped like :class:`credo.scoring.detail.DetailBuilder`'s."""
-    text, tip = reason_text("hist_utilisation")
-    facts = Facts(score=score, band="good", percentile=70.0, defaults_24m=0, months_scored=2)
-    return {
-        "dims": {"history": 71.3, "capacity": 58.0, "identity": 90.0, "behavior": 64.2},
-        "reasons": [
-            reason("hist_utilisation", "history", 18.4, 0.62),
-            reason("hist_worst_dpd_12m", "history", 9.1, 35.0),
-        ],
-        "raise": {
-            "characteristic": "hist_utilisation",
-            "text": text,
-            "tip": tip,
-            "from": 0.62,
-            "to": 0.3,
-            "from_text": format_value("hist_utilisation", 0.62),
-            "to_text": format_value("hist_utilisation", 0.3),
-            "points": 12.5,
-            "new_score": score + 12,
-            "target": 650,
-        },
-        "privileges": evaluate_privileges(default_catalogue(), facts).to_dict(),
-        "points": points,
-        "change": change,
-    }
 
 
 @dataclass
@@ -111,7 +65,7 @@ def world(api_home: Home) -> Iterator[World]:
                 "score": 628,
                 "band": "good",
                 "percentile": 66.0,
-                "detail": detail(628, before, None),
+                "detail": score_detail(628, before, None),
             }
         ],
     )
@@ -136,7 +90,7 @@ def world(api_home: Home) -> Iterator[World]:
                 "score": 640,
                 "band": "good",
                 "percentile": 70.0,
-                "detail": detail(640, now, change),
+                "detail": score_detail(640, now, change),
             },
             {
                 "subject": home.tokeniser.subject(OTHER),
