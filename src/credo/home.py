@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 
 from sqlalchemy import Engine
@@ -26,6 +28,10 @@ from credo.lake.delta import DeltaEventLake
 from credo.privacy.keys import KeyProvider, LocalKeyProvider, create_local_key, key_provider
 from credo.privacy.tokens import Tokeniser
 from credo.privacy.vault import IdentityVault
+from credo.rights.dispute_service import DisputeService
+from credo.rights.export import ExportSources
+from credo.scoring.rescore import Rescored, rescore_people
+from credo.scoring.run import RunSummary, monthly_run
 from credo.settings import DEV_MASTER_KEY, Settings
 from credo.storage.db import connect, current_revision, head_revision, migrate
 from credo.storage.registry import ModelRegistry
@@ -128,7 +134,70 @@ class Home:
     def watchlist(self) -> LakeWatchlist:
         """People's negative records (defaults, collections) as partners with the watchlist
         scope see them."""
-        return LakeWatchlist(self.lake)
+        return LakeWatchlist(self.lake, self.disputes)
+
+    @cached_property
+    def disputes(self) -> DisputeService:
+        """People's disputes of their records; a resolution re-scores the person."""
+        return DisputeService(
+            self.engine,
+            self.audit,
+            self.clock,
+            self.settings.rights,
+            lake=self.lake,
+            vault=self.vault,
+            sources=self.sources,
+            on_resolved=lambda subjects, trigger: self.rescore(subjects, trigger=trigger),
+        )
+
+    def monthly_run(
+        self, as_of: datetime, *, progress: Callable[[str], None] = lambda _: None
+    ) -> RunSummary:
+        """Score everyone as of ``as_of`` on the configured engine, without disputed events
+        (:func:`credo.scoring.run.monthly_run`), and publish the snapshot."""
+        return monthly_run(
+            lake=self.lake,
+            sources=self.sources,
+            models=self.models,
+            snapshots=self.snapshots,
+            scoring=self.settings.scoring,
+            engine=self.settings.engine,
+            clock=self.clock,
+            as_of=as_of,
+            excluded=self.disputes.excluded(),
+            progress=progress,
+        )
+
+    def rescore(self, subjects: Iterable[str], *, trigger: str) -> list[Rescored]:
+        """Re-score ``subjects`` in the current snapshot without their disputed events
+        (:func:`credo.scoring.rescore.rescore_people`), recorded in the audit chain."""
+        return rescore_people(
+            subjects,
+            lake=self.lake,
+            sources=self.sources,
+            models=self.models,
+            snapshots=self.snapshots,
+            scoring=self.settings.scoring,
+            engine=self.settings.engine,
+            excluded=self.disputes.excluded(),
+            audit=self.audit,
+            trigger=trigger,
+        )
+
+    def export_sources(self) -> ExportSources:
+        """What a person's data export reads (:func:`credo.rights.export.export_person`)."""
+        return ExportSources(
+            vault=self.vault,
+            lake=self.lake,
+            snapshots=self.snapshots,
+            consents=self.consents,
+            grants=self.grants,
+            audit=self.audit,
+            partners=self.partners,
+            people=self.people,
+            clock=self.clock,
+            extras=(self.disputes,),
+        )
 
     def ingestor(self) -> Ingestor:
         """A file ingestor over this home."""

@@ -30,6 +30,7 @@ __all__ = [
     "BandSetting",
     "DuckDBEngine",
     "IngestSettings",
+    "RightsSettings",
     "ScoringSettings",
     "Settings",
     "SparkEngine",
@@ -160,6 +161,44 @@ class ApiSettings(_Group):
     )
 
 
+class RightsSettings(_Group):
+    """People's rights: the statutory period a source has to answer a dispute.
+
+    The period is fixed when a dispute is opened, from the jurisdiction in force then; a dispute
+    the source has not answered within it is resolved in the person's favour.
+    """
+
+    jurisdiction: str = Field(
+        default="default",
+        min_length=1,
+        max_length=16,
+        description="where the operator answers to, e.g. CN (picks the dispute period)",
+    )
+    dispute_days: int = Field(
+        default=30, ge=1, le=365, description="days a source has to answer a dispute"
+    )
+    dispute_days_by_jurisdiction: dict[str, int] = Field(
+        default_factory=lambda: {"CN": 20},
+        description="jurisdiction -> days, where the law sets another period than dispute_days",
+    )
+
+    @model_validator(mode="after")
+    def _periods_are_positive(self) -> RightsSettings:
+        for name, days in self.dispute_days_by_jurisdiction.items():
+            if not 1 <= days <= 365:
+                raise ValueError(f"the dispute period of {name!r} must be 1-365 days, got {days}")
+        return self
+
+    def dispute_period_days(self, jurisdiction: str | None = None) -> int:
+        """Days a source has to answer a dispute in ``jurisdiction`` (default: the operator's).
+
+        >>> RightsSettings().dispute_period_days(), RightsSettings().dispute_period_days("CN")
+        (30, 20)
+        """
+        where = self.jurisdiction if jurisdiction is None else jurisdiction
+        return self.dispute_days_by_jurisdiction.get(where, self.dispute_days)
+
+
 class Settings(BaseSettings):
     """Every setting of credo; see the README's configuration table."""
 
@@ -174,12 +213,14 @@ class Settings(BaseSettings):
     )
     master_key: SecretStr | None = Field(
         default=None,
-        description="base64 master key; default: the key file under $CREDO_HOME/keys",
+        description="base64 master key, or NEW,OLD… while rotating (the first encrypts, the "
+        "others stay readable); default: the key files under $CREDO_HOME/keys",
     )
     engine: Engine = DuckDBEngine()
     ingest: IngestSettings = IngestSettings()
     scoring: ScoringSettings = ScoringSettings()
     api: ApiSettings = ApiSettings()
+    rights: RightsSettings = RightsSettings()
 
     @model_validator(mode="after")
     def _refuse_dev_key_in_production(self) -> Settings:

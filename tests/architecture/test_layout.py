@@ -35,11 +35,14 @@ ALLOWED: dict[str, set[str]] = {
     "loyalty": BASE,
     "scoring": BASE | {"model", "features", "lake", "events", "storage", "loyalty"},
     "training": BASE | {"model", "features", "lake", "events", "storage", "scoring"},
-    "home": BASE | {"storage", "lake", "privacy", "events", "consent"},
-    "api": BASE | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty"},
+    # people's rights act on what the other domains hold; scoring is handed in by home
+    "rights": BASE | {"storage", "privacy", "events", "consent"},
+    "home": BASE | {"storage", "lake", "privacy", "events", "consent", "rights", "scoring"},
+    "api": BASE
+    | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty", "rights"},
     "cli": BASE
     | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"}
-    | {"model", "training", "scoring", "loyalty"},
+    | {"model", "training", "scoring", "loyalty", "rights"},
 }
 FORBIDDEN_EVERYWHERE_BUT = {"fastapi": {"api", "web"}, "typer": {"cli"}, "rich": {"cli"}}
 

@@ -29,12 +29,13 @@ def ingest(home: Home, records: list[dict[str, Any]]) -> None:
 class Disputes:
     """A dispute store holding one disputed record."""
 
-    def __init__(self) -> None:
+    def __init__(self, status: str = "pending") -> None:
         self.asked: list[tuple[str, list[RecordKey]]] = []
+        self.status = status
 
     def statuses(self, subject: str, keys: Sequence[RecordKey]) -> Mapping[RecordKey, str]:
         self.asked.append((subject, list(keys)))
-        return {("bank", "d2"): "pending"}
+        return {("bank", "d2"): self.status}
 
 
 def test_nobody_has_negative_records_in_an_empty_lake(ready: Home) -> None:
@@ -51,6 +52,12 @@ def test_records_carry_the_status_their_dispute_store_gives(ready: Home) -> None
         ("collection", "pending"),
     }
     assert disputes.asked == [(subject, [("bank", "d1"), ("bank", "d2")])]
+
+
+def test_a_record_an_upheld_dispute_found_wrong_is_never_shown(ready: Home) -> None:
+    ingest(ready, [negative("d1"), negative("d2", "collection")])
+    found = LakeWatchlist(ready.lake, Disputes("upheld")).records(ready.tokeniser.subject(PERSON))
+    assert [(r.type, r.dispute_status) for r in found] == [("default", "none")]
 
 
 def test_a_correction_replaces_the_record_it_supersedes(ready: Home) -> None:

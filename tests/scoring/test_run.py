@@ -19,23 +19,15 @@ from credo.home import Home
 from credo.model.artifact import loads
 from credo.scoring import run as run_module
 from credo.scoring.bands import band_of
-from credo.scoring.run import RunSummary, monthly_run
+from credo.scoring.run import RunSummary
 
 AUGUST = datetime(2026, 9, 1, tzinfo=UTC)  # the end of 2026-08-31
 SEPTEMBER = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def score_month(home: Home, as_of: object) -> RunSummary:
-    return monthly_run(
-        lake=home.lake,
-        sources=home.sources,
-        models=home.models,
-        snapshots=home.snapshots,
-        scoring=home.settings.scoring,
-        engine=home.settings.engine,
-        clock=home.clock,
-        as_of=as_of,  # type: ignore[arg-type]
-    )
+    assert isinstance(as_of, datetime)
+    return home.monthly_run(as_of)
 
 
 def test_a_run_scores_everyone_or_says_why_not(trained: Home) -> None:

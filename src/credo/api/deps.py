@@ -16,7 +16,7 @@ from credo.home import Home
 __all__ = ["HomeDep", "OpenId", "PartnerDep", "bearer", "plain"]
 
 
-def _home(request: Request) -> Home:
+async def _home(request: Request) -> Home:  # no I/O: no thread hop
     home: Home = request.app.state.home
     return home
 
@@ -31,7 +31,8 @@ def bearer(authorization: str | None, what: str) -> str:
     return authorization.removeprefix("Bearer ").strip()
 
 
-def _partner(
+# async like the threshold route it serves (see there): one indexed lookup, no thread hop
+async def _partner(
     home: HomeDep,
     authorization: Annotated[str | None, Header(description="Bearer <partner API key>")] = None,
 ) -> Partner:

@@ -1,5 +1,5 @@
 """People's routes under ``/v1``: logging in, then their own score, history, privileges,
-consents, grants and access log.
+consents, grants, access log and disputes.
 
 Every ``/v1/me`` route acts for the subject of the session token and for no one else: the
 subject comes from the token, never from the request, and a grant id of another person is
@@ -22,6 +22,9 @@ from credo.api.me_models import (
     ConsentOut,
     ConsentsIn,
     ConsentsOut,
+    DisputeIn,
+    DisputeOut,
+    DisputesOut,
     GrantOut,
     GrantsOut,
     HistoryOut,
@@ -43,6 +46,8 @@ from credo.consent.people import change_consents
 from credo.errors import NotFoundError
 from credo.home import Home
 from credo.loyalty.catalogue import Catalogue, privileges_catalogue
+from credo.rights.disputes import Dispute
+from credo.rights.export import export_person
 from credo.storage.snapshots import ScoreRecord
 
 __all__ = ["me_routes"]
@@ -57,11 +62,12 @@ def _error(status: int, description: str) -> Responses:
 _401 = _error(401, "No live session token")
 _404 = _error(404, "Nothing of the kind for this person")
 _409 = _error(409, "The grant's state does not allow this")
+_409_DISPUTED = _error(409, "The record is disputed already (a record is disputed once)")
 _422 = _error(422, "The request breaks a documented rule")
 GrantId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The authorization's id")]
 
 
-def _token(
+async def _token(
     authorization: Annotated[str | None, Header(description="Bearer <session token>")] = None,
 ) -> str:
     return bearer(authorization, "session token")
@@ -182,6 +188,26 @@ def _grant(grant: Grant, home: Home) -> GrantOut:
     )
 
 
+def _dispute(dispute: Dispute, home: Home) -> DisputeOut:
+    now = home.clock.now()
+    return DisputeOut(
+        id=dispute.id,
+        source=dispute.source,
+        event_id=dispute.event_id,
+        event_type=dispute.event_type,
+        occurred_at=dispute.occurred_at,
+        statement=dispute.statement,
+        status=dispute.status_at(now),
+        opened_at=dispute.opened_at,
+        due_at=dispute.due_at,
+        seconds_left=dispute.seconds_left(now),
+        jurisdiction=dispute.jurisdiction,
+        resolved_by=dispute.resolved_by,
+        resolved_at=dispute.resolved_at,
+        evidence=dispute.evidence,
+    )
+
+
 def _access_log(home: Home, subject: str, limit: int) -> AccessLogOut:
     entries = []
     for entry in home.audit.disclosures_for(subject, limit=limit):
@@ -290,5 +316,28 @@ def me_routes() -> APIRouter:
         """Who asked for my score, when, under which grant and scope, and whether they were
         answered or denied; newest first."""
         return _access_log(home, subject, limit)
+
+    @router.get("/me/export", responses=_404)
+    def my_export(subject: SubjectDep, home: HomeDep) -> dict[str, Any]:
+        """Everything credo holds about me, as one JSON document (right of access and
+        portability): personal data, events with their sources, scores with characteristics and
+        reasons, consents, grants, the access log, audit entries and disputes."""
+        return export_person(home.export_sources(), subject)
+
+    @router.post("/me/disputes", status_code=201, responses={**_404, **_409_DISPUTED})
+    def open_dispute(body: DisputeIn, subject: SubjectDep, home: HomeDep) -> DisputeOut:
+        """Dispute one of my records with a statement: it is left out of my score from the
+        next scoring on while the source answers; a source that does not answer in time (30
+        days, 20 in CN) loses. Someone else's record is answered like a missing one (404)."""
+        dispute = home.disputes.open(
+            subject, source=body.source, event_id=body.event_id, statement=body.statement
+        )
+        return _dispute(dispute, home)
+
+    @router.get("/me/disputes")
+    def my_disputes(subject: SubjectDep, home: HomeDep) -> DisputesOut:
+        """My disputes, newest first: status, the source's deadline and the time left, and
+        the source's evidence once it answered."""
+        return DisputesOut(disputes=[_dispute(d, home) for d in home.disputes.for_subject(subject)])
 
     return router

@@ -11,10 +11,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field, StringConstraints
 
-from credo.api.models import In, Instant
+from credo.api.models import NO_CONTROL, In, Instant
 from credo.consent.grants import Status
 from credo.consent.people import CODE_DIGITS, PASSWORD_MAX
 from credo.events.schemas import Category
+from credo.rights.disputes import MAX_TEXT_CHARS, TEXT_PATTERN, ResolvedBy
+from credo.rights.disputes import Status as DisputeStatus
 
 __all__ = [
     "AccessLogOut",
@@ -25,6 +27,9 @@ __all__ = [
     "ConsentOut",
     "ConsentsIn",
     "ConsentsOut",
+    "DisputeIn",
+    "DisputeOut",
+    "DisputesOut",
     "GapOut",
     "GrantOut",
     "GrantsOut",
@@ -268,3 +273,59 @@ class AccessLogOut(BaseModel):
     """Partner queries, newest first."""
 
     entries: list[AccessOut]
+
+
+# --- disputes ---------------------------------------------------------------------------------
+
+
+class DisputeIn(In):
+    """Dispute one of my records (an event, or a default or collection partners see on the
+    watchlist), known by its source and the source's id of it (as in my data export)."""
+
+    source: Annotated[
+        str,
+        StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,62}$"),
+        Field(description="The source that reported the record"),
+    ]
+    event_id: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=128, pattern=NO_CONTROL),
+        Field(description="The source's id of the record"),
+    ]
+    statement: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=MAX_TEXT_CHARS, pattern=TEXT_PATTERN),
+        Field(description="Why the record is wrong; the source reads it"),
+    ]
+
+
+class DisputeOut(BaseModel):
+    """One of my disputes and where it stands."""
+
+    id: int
+    source: str
+    event_id: str
+    event_type: str
+    occurred_at: Instant
+    statement: str
+    status: DisputeStatus = Field(
+        description="pending (the record is left out of my score meanwhile); upheld (I am "
+        "right: the record stays out for good); rejected (the record stands and counts again)"
+    )
+    opened_at: Instant
+    due_at: Instant = Field(
+        description="When the source's time to answer ends; unanswered, the dispute is upheld"
+    )
+    seconds_left: int = Field(description="Until due_at while pending, else 0")
+    jurisdiction: str = Field(description="Whose law set the period")
+    resolved_by: ResolvedBy | None = Field(
+        description="source (it answered) or clock (it did not answer in time)"
+    )
+    resolved_at: Instant | None
+    evidence: str | None = Field(description="The source's evidence, when it answered")
+
+
+class DisputesOut(BaseModel):
+    """My disputes, newest first."""
+
+    disputes: list[DisputeOut]

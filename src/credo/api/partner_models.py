@@ -11,6 +11,8 @@ from pydantic import AwareDatetime, Field, field_validator
 from credo.api.models import IDENTIFIER, NO_CONTROL, In, Instant, Out
 from credo.consent.grants import MAX_DURATION_DAYS, Scope, Status
 from credo.consent.partners import PURPOSES
+from credo.rights.disputes import MAX_TEXT_CHARS, TEXT_PATTERN, Outcome
+from credo.rights.disputes import Status as DisputeStatus
 
 __all__ = [
     "MAX_FEEDBACK_EVENTS",
@@ -19,6 +21,8 @@ __all__ = [
     "AuthorizationIn",
     "AuthorizationOut",
     "BandOut",
+    "DisputeAnswerIn",
+    "DisputeId",
     "FeedbackIn",
     "FeedbackOut",
     "FreezeIn",
@@ -27,6 +31,8 @@ __all__ = [
     "ReasonsOut",
     "RejectOut",
     "ScoreOut",
+    "SourceDisputeOut",
+    "SourceDisputesOut",
     "WatchlistOut",
 ]
 
@@ -152,7 +158,10 @@ class NegativeRecordOut(Out):
     amount_minor: int = Field(description="Amount outstanding, in minor units")
     currency: str = Field(description="ISO 4217 code")
     source: str = Field(description="The source that reported it")
-    dispute_status: str = Field(description="'none' unless the person disputes the record")
+    dispute_status: str = Field(
+        description="'none' unless the person disputes the record; else pending, upheld (the "
+        "person is right: the record is wrong) or rejected (the record stands)"
+    )
 
 
 class WatchlistOut(Out):
@@ -194,3 +203,52 @@ class FeedbackOut(Out):
     rejected: int
     rejected_by_reason: dict[str, int]
     rejects: list[RejectOut]
+
+
+# --- disputes ---------------------------------------------------------------------------------
+
+
+DisputeId = Annotated[int, Path(ge=1, le=_MAX_ID, description="The dispute's id")]
+
+
+class SourceDisputeOut(Out):
+    """A dispute of one of the source's records, as the source sees it: its own record and the
+    person's statement, nothing else about the person."""
+
+    id: int
+    event_id: str = Field(description="The source's id of the disputed record")
+    event_type: str
+    occurred_at: Instant
+    statement: str = Field(description="Why the person says the record is wrong")
+    opened_at: Instant
+    due_at: Instant = Field(
+        description="Answer before this; an unanswered dispute is then upheld in the person's "
+        "favour"
+    )
+    seconds_left: int = Field(description="Until due_at while pending, else 0")
+    status: DisputeStatus = Field(
+        description="pending, upheld (the record is wrong) or rejected (the record stands)"
+    )
+    resolved_at: Instant | None
+    evidence: str | None = Field(description="The source's evidence, once it answered")
+
+
+class SourceDisputesOut(Out):
+    """The disputes of the source's records waiting for its answer, the first due first."""
+
+    disputes: list[SourceDisputeOut]
+
+
+class DisputeAnswerIn(In):
+    """The source's answer to a dispute of one of its records."""
+
+    outcome: Outcome = Field(
+        description="upheld: the person is right, the record is wrong (it stays out of scoring "
+        "for good); rejected: the record is right (it counts again)"
+    )
+    evidence: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT_CHARS,
+        pattern=TEXT_PATTERN,
+        description="What the answer rests on; the person reads it",
+    )

@@ -102,6 +102,7 @@ def train_home(
         clock=home.clock,
         outcome_months=outcome_months,
         activate=activate,
+        disputed=home.disputes.excluded(),
         progress=progress,
     )
 

@@ -1,4 +1,10 @@
-"""``credo run`` (the monthly scoring run), ``credo score`` (one person) and ``credo runs``."""
+"""``credo run`` (the monthly scoring run), ``credo rescore`` and ``credo score`` (one person),
+and ``credo runs``.
+
+The statutory dispute clock runs at the start of ``credo run`` and of ``credo rescore``: the
+disputes it has resolved by then are recorded first (upheld, in the person's favour), so the
+run or the re-score already leaves their events out for good.
+"""
 
 from __future__ import annotations
 
@@ -19,11 +25,12 @@ from credo.errors import InvalidInputError, NotFoundError
 from credo.features.service import parse_as_of
 from credo.features.training import add_months
 from credo.home import Home
-from credo.scoring.run import RunSummary, monthly_run
+from credo.scoring.rescore import Rescored
+from credo.scoring.run import RunSummary
 from credo.scoring.truth import check_against_truth
 from credo.training.platform import lake_last_instant
 
-__all__ = ["print_summary", "run", "runs_list", "score_show", "truth"]
+__all__ = ["print_summary", "rescore", "run", "runs_list", "score_show", "truth"]
 
 
 def _train_first(home: Home, progress: Any, task: Any) -> str:
@@ -55,25 +62,62 @@ def run(
     home = open_home({"engine": {"kind": engine}} if engine else None)
     home.require_ready()
     instant = parse_as_of(as_of)
+    _tick(home, rescore=False)  # the run re-scores everyone
     with progress_bar() as progress:
         task = progress.add_task("monthly run", total=None)
         if home.models.active() is None:
             _train_first(home, progress, task)
-        summary = monthly_run(
-            lake=home.lake,
-            sources=home.sources,
-            models=home.models,
-            snapshots=home.snapshots,
-            scoring=home.settings.scoring,
-            engine=home.settings.engine,
-            clock=home.clock,
-            as_of=instant,
-            progress=lambda step: progress.update(task, description=step),
+        summary = home.monthly_run(
+            instant, progress=lambda step: progress.update(task, description=step)
         )
     if as_json:
         sys.stdout.write(json.dumps(summary.to_dict(), indent=2) + "\n")
         return
     print_summary(summary)
+
+
+def _tick(home: Home, *, rescore: bool) -> None:
+    """Record the disputes the statutory clock has resolved (and re-score those people)."""
+    resolved = home.disputes.resolve_expired(rescore=rescore)
+    if resolved:
+        err.print(
+            f"{len(resolved)} dispute(s) unanswered within the statutory period: upheld "
+            f"(ids {', '.join(str(d.id) for d in resolved)})"
+        )
+
+
+@app.command()
+def rescore(
+    person: Annotated[str, typer.Argument(help="National id or phone (or --token)")],
+    token: Annotated[bool, typer.Option(help="PERSON is a subject token")] = False,
+    as_json: JsonFlag = False,
+) -> None:
+    """Re-score one person in the current snapshot, in seconds: their characteristics without
+    their disputed events, with the snapshot's model and as-of date."""
+    home = open_home()
+    home.require_ready()
+    subject = person if token else home.tokeniser.subject(person)
+    _tick(home, rescore=True)
+    done = home.rescore([subject], trigger="credo rescore")
+    if not done:
+        raise NotFoundError("no published snapshot yet: `credo run --as-of DATE` scores everyone")
+    result = done[0]
+    if as_json:
+        payload = {**asdict(result), "as_of": result.as_of.isoformat()}
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+        return
+    out.print(_rescored_line(result))
+
+
+def _rescored_line(result: Rescored) -> str:
+    day = result.as_of - timedelta(days=1)
+    where = f"run {result.run_id} (as of {day:%Y-%m-%d})"
+    if not result.present:
+        return f"no event of this person counts: no row in {where}"
+    after = "N/A" if result.after is None else str(result.after)
+    before = "N/A" if result.before is None else str(result.before)
+    reason = f" ({result.na_reason})" if result.na_reason else ""
+    return f"re-scored in {where}: {before} → {after}{reason}"
 
 
 def print_summary(summary: RunSummary) -> None:

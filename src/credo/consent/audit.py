@@ -18,13 +18,16 @@ outside the database (a signed export, a notary) to detect that too.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import re
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, text
@@ -213,6 +216,30 @@ class AuditLog:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self._engine = engine
         self._clock = clock
+        self._threads = threading.Lock()
+        database = engine.url.database if engine.dialect.name == "sqlite" else None
+        self._lock_file = (
+            None if not database or database == ":memory:" else Path(database + ".audit-lock")
+        )
+
+    @contextmanager
+    def _queued(self) -> Iterator[None]:
+        """Wait in line for SQLite's write lock instead of polling for it.
+
+        SQLite makes a writer that finds the database locked sleep and retry (1, 2, 5 … 100 ms),
+        so a busy API spends its time asleep. Writers of the chain therefore queue on a thread
+        lock (within a process) and an ``flock`` (between processes, e.g. API workers), which
+        wake the next writer the moment the last one commits.
+        """
+        if self._lock_file is None:
+            yield
+            return
+        with self._threads, self._lock_file.open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
@@ -221,7 +248,7 @@ class AuditLog:
         Entries appended with ``conn=`` the yielded connection commit (or roll back) with the
         rest of the transaction, so a change and its audit entry are never separated.
         """
-        with self._engine.begin() as conn:
+        with self._queued(), self._engine.begin() as conn:
             dialect = conn.dialect.name
             if dialect == "sqlite":
                 # the driver would begin lazily at the first write: reading the chain's head

@@ -138,6 +138,10 @@ class PeopleAccounts:
             detail = {"replaced": replaced}
             self._audit.append("operator", "person.password_set", subject, detail, conn=conn)
 
+    def has_password(self, subject: str) -> bool:
+        """Whether the person with token ``subject`` has a password set."""
+        return self._password_hash(subject) is not None
+
     def login(self, identifier: str, password: str) -> Session:
         """A new session for the person whose password this is; AuthenticationError (one
         message whatever was wrong) otherwise."""

@@ -39,6 +39,8 @@ NEGATIVE_TYPES: tuple[NegativeType, ...] = ("default", "collection")
 NO_DISPUTE = "none"
 """The dispute status of a record nobody disputes."""
 
+UPHELD = "upheld"
+"""The status of a record a dispute found wrong (:mod:`credo.rights.disputes`)."""
 RecordKey = tuple[str, str]
 """How a record is known to a dispute store: (source, event_id)."""
 
@@ -150,4 +152,6 @@ class LakeWatchlist:
                 dispute_status=statuses.get(key, NO_DISPUTE),
             )
             for row, key in zip(rows, keys, strict=True)
+            # an upheld dispute found the record wrong: partners never see it again
+            if statuses.get(key) != UPHELD
         )

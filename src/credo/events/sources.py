@@ -1,4 +1,10 @@
-"""The registry of sources: who may send which categories of events, and how reliable they are."""
+"""The registry of sources: who may send which categories of events, and how reliable they are.
+
+Each source also keeps a tally of how the disputes of its events ended (``upheld``: the person
+was right and the record was wrong; ``rejected``: the record stands), the evidence a reliability
+estimate is later made from. The tally lives with the source, not with the disputes, so erasing
+the people who disputed does not clean a source's record.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select, update
 from sqlalchemy.exc import IntegrityError
 
 from credo.clock import Clock
@@ -15,14 +22,17 @@ from credo.errors import ConflictError, InvalidInputError, NotFoundError
 from credo.events.schemas import CATEGORIES, Category
 from credo.storage.tables import sources
 
-__all__ = ["Source", "SourceRegistry", "parse_categories"]
+__all__ = ["DisputeOutcome", "Source", "SourceRegistry", "parse_categories"]
+
+DisputeOutcome = Literal["upheld", "rejected"]
+"""How a dispute ended: ``upheld`` (the person is right, the record was wrong) or ``rejected``."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A registered source."""
+    """A registered source, with the tally of its disputes' outcomes."""
 
     name: str
     categories: frozenset[Category]
@@ -30,6 +40,8 @@ class Source:
     reliability_pinned: bool
     description: str
     created_at: datetime
+    disputes_upheld: int = 0
+    disputes_rejected: int = 0
 
 
 def parse_categories(text: str | Iterable[str]) -> frozenset[Category]:
@@ -103,6 +115,27 @@ class SourceRegistry:
             rows = conn.execute(select(sources).where(sources.c.name.in_(wanted))).mappings()
             return {row["name"]: _source(row) for row in rows}
 
+    def record_dispute_outcome(
+        self, name: str, outcome: DisputeOutcome, *, conn: Connection | None = None
+    ) -> None:
+        """Count one more dispute of ``name``'s events ending ``outcome`` (in ``conn``'s
+        transaction when given, so the tally moves with the dispute it counts)."""
+        column = {"upheld": sources.c.disputes_upheld, "rejected": sources.c.disputes_rejected}
+        if outcome not in column:
+            raise InvalidInputError(f"a dispute ends upheld or rejected, got {outcome!r}")
+        statement = (
+            update(sources)
+            .where(sources.c.name == name)
+            .values({column[outcome]: column[outcome] + 1})
+        )
+        if conn is not None:
+            counted = conn.execute(statement).rowcount
+        else:
+            with self._engine.begin() as own:
+                counted = own.execute(statement).rowcount
+        if counted != 1:
+            raise NotFoundError(f"source {name!r} is not registered (see `credo source add`)")
+
     def all(self) -> list[Source]:
         """Every registered source, by name."""
         with self._engine.connect() as conn:
@@ -119,4 +152,6 @@ def _source(row: object) -> Source:
         reliability_pinned=bool(data["reliability_pinned"]),
         description=data["description"],
         created_at=data["created_at"],
+        disputes_upheld=int(data["disputes_upheld"]),
+        disputes_rejected=int(data["disputes_rejected"]),
     )

@@ -78,9 +78,11 @@ def build_training_set(
     outcome_months: int = 12,
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime,
+    excluded: Iterable[tuple[str, str]] = (),
 ) -> pa.Table:
     """Characteristics at each date joined with the outcome in the following window, for
-    training a model (see :mod:`credo.features.training`)."""
+    training a model (see :mod:`credo.features.training`); ``excluded`` ``(source, event_id)``
+    pairs (disputed events) count neither as characteristics nor as outcomes."""
     if not as_of_dates:
         raise InvalidInputError("give at least one as-of date for a training set")
     if outcome_months < 1:
@@ -95,6 +97,7 @@ def build_training_set(
             reliability=reliability,
             known_at=known_at,
             execute=runner.execute,
+            excluded=excluded,
         )
     finally:
         runner.close()

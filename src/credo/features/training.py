@@ -46,10 +46,12 @@ def outcomes_expr(
     *,
     reliability: Mapping[str, float],
     known_at: datetime,
+    excluded: Iterable[tuple[str, str]] = (),
 ) -> ir.Table:
-    """Per subject with a bad event: ``bad`` (in the window) and ``bad_before`` (before it)."""
+    """Per subject with a bad event: ``bad`` (in the window) and ``bad_before`` (before it);
+    disputed events (``excluded``) are no outcome, as they are no characteristic."""
     end = add_months(utc(as_of), outcome_months)
-    seen = events_as_of(events, end, reliability=reliability, known_at=known_at)
+    seen = events_as_of(events, end, reliability=reliability, excluded=excluded, known_at=known_at)
     bad = seen.filter(
         (seen.w > 0)
         & (
@@ -82,7 +84,12 @@ def training_set(
             events, as_of, reliability=reliability, excluded=excluded, known_at=known_at
         )
         outcome = outcomes_expr(
-            events, as_of, outcome_months, reliability=reliability, known_at=known_at
+            events,
+            as_of,
+            outcome_months,
+            reliability=reliability,
+            known_at=known_at,
+            excluded=excluded,
         )
         joined = features.left_join(outcome, "subject").drop("subject_right")
         complete = add_months(utc(as_of), outcome_months) <= utc(known_at)

@@ -4,6 +4,10 @@ Each person (subject token) has a random 256-bit data key, stored only wrapped b
 Each personal value is AES-GCM encrypted with that data key and bound to (subject, field) by the
 associated data. Destroying a person's wrapped key makes every copy of their values unreadable,
 backups included; rotating the master key re-wraps data keys without touching the values.
+
+Every failure to decrypt raises :class:`~credo.errors.PrivacyError` naming the subject token (or
+the secret) and the key id, never an empty value: a missing or retired master key, a wrong key
+and a tampered ciphertext all fail closed.
 """
 
 from __future__ import annotations
@@ -18,14 +22,24 @@ from sqlalchemy import Engine, select
 from credo.clock import Clock
 from credo.errors import NotFoundError, PrivacyError
 from credo.privacy.envelope import decrypt, encrypt
-from credo.privacy.keys import KeyProvider
+from credo.privacy.keys import KeyProvider, MasterKey
 from credo.storage.db import insert_ignore
 from credo.storage.tables import secrets as secrets_table
 from credo.storage.tables import vault_fields, vault_subjects
 
-__all__ = ["IdentityVault", "PersonalValue", "VaultRecord"]
+__all__ = [
+    "TOKEN_SECRET",
+    "IdentityVault",
+    "PersonalValue",
+    "VaultRecord",
+    "data_key_aad",
+    "secret_aad",
+    "unwrap",
+    "wrap",
+]
 
-_TOKEN_SECRET = "token"  # noqa: S105 - the name of a row, not a secret
+TOKEN_SECRET = "token"  # noqa: S105 - the name of a row, not a secret
+"""Name of the tokenisation secret's row in the ``secrets`` table."""
 _DATA_KEY_ID = "dek1"
 _CHUNK = 500
 
@@ -55,8 +69,46 @@ class VaultRecord:
         return f"VaultRecord(field={self.field!r}, source={self.source!r}, value=<redacted>)"
 
 
-def _dek_aad(subject: str) -> bytes:
+def data_key_aad(subject: str) -> bytes:
+    """Associated data of a person's wrapped data key: binds it to the subject token."""
     return b"dek|" + subject.encode("ascii")
+
+
+def secret_aad(name: str) -> bytes:
+    """Associated data of a wrapped secret: binds it to its name."""
+    return b"secret|" + name.encode("ascii")
+
+
+def wrap(master: MasterKey, key: bytes, aad: bytes) -> bytes:
+    """Encrypt ``key`` under the master key, recording the master key's id."""
+    return encrypt(master.material, master.key_id, key, aad)
+
+
+def unwrap(keys: KeyProvider, blob: bytes, aad: bytes, what: str) -> bytes:
+    """Decrypt a wrapped key with the master key whose id it records.
+
+    Parameters
+    ----------
+    keys
+        Where the master key named in ``blob`` is looked up (any key, not only the active one:
+        values wrapped before a rotation stay readable until re-wrapped).
+    blob, aad
+        The wrapped key and the associated data it is bound to.
+    what
+        What is unwrapped, for the error message (a subject token, never personal data).
+
+    Raises
+    ------
+    PrivacyError
+        When the master key is unknown (never existed, retired, missing file), wrong, or the
+        blob was tampered with; the message names ``what`` and the key id.
+    """
+    try:
+        return decrypt(keys.get, blob, aad)
+    except PrivacyError as exc:
+        raise PrivacyError(f"cannot unwrap {what}: {exc}") from exc
+    except UnicodeDecodeError as exc:  # a tampered key id that is not even ASCII
+        raise PrivacyError(f"cannot unwrap {what}: the ciphertext's key id is corrupt") from exc
 
 
 def _field_aad(subject: str, field: str) -> bytes:
@@ -76,17 +128,16 @@ class IdentityVault:
 
     def create_token_secret(self) -> bool:
         """Create the tokenisation secret if absent (wrapped by the master key); True if created."""
-        master = self._keys.active()
-        blob = encrypt(master.material, master.key_id, secrets.token_bytes(32), b"secret|token")
+        blob = wrap(self._keys.active(), secrets.token_bytes(32), secret_aad(TOKEN_SECRET))
         with self._engine.begin() as conn:
             exists = conn.execute(
-                select(secrets_table.c.name).where(secrets_table.c.name == _TOKEN_SECRET)
+                select(secrets_table.c.name).where(secrets_table.c.name == TOKEN_SECRET)
             ).first()
             if exists:
                 return False
             conn.execute(
                 secrets_table.insert(),
-                {"name": _TOKEN_SECRET, "ciphertext": blob, "created_at": self._clock.now()},
+                {"name": TOKEN_SECRET, "ciphertext": blob, "created_at": self._clock.now()},
             )
         return True
 
@@ -94,11 +145,11 @@ class IdentityVault:
         """The secret of subject tokens (fails closed when missing or undecryptable)."""
         with self._engine.connect() as conn:
             blob = conn.execute(
-                select(secrets_table.c.ciphertext).where(secrets_table.c.name == _TOKEN_SECRET)
+                select(secrets_table.c.ciphertext).where(secrets_table.c.name == TOKEN_SECRET)
             ).scalar()
         if blob is None:
             raise PrivacyError("no tokenisation secret in the store; run `credo init` first")
-        return decrypt(self._keys.get, blob, b"secret|token")
+        return unwrap(self._keys, blob, secret_aad(TOKEN_SECRET), "the tokenisation secret")
 
     # --- data keys -----------------------------------------------------------------------------
 
@@ -116,7 +167,7 @@ class IdentityVault:
                     vault_subjects.c.subject.in_(chunk)
                 )
                 for subject, wrapped in conn.execute(query):
-                    found[subject] = decrypt(self._keys.get, wrapped, _dek_aad(subject))
+                    found[subject] = self._unwrap_data_key(subject, wrapped)
         new = [s for s in wanted if s not in found]
         if new:
             master = self._keys.active()
@@ -125,12 +176,17 @@ class IdentityVault:
             for subject in new:
                 dek = secrets.token_bytes(32)
                 found[subject] = dek
-                wrapped = encrypt(master.material, master.key_id, dek, _dek_aad(subject))
+                wrapped = wrap(master, dek, data_key_aad(subject))
                 rows.append({"subject": subject, "wrapped_key": wrapped, "created_at": now})
             with self._engine.begin() as conn:
                 insert_ignore(conn, vault_subjects, rows)
         self._deks.update(found)
         return {s: self._deks[s] for s in subjects}, set(new)
+
+    def _unwrap_data_key(self, subject: str, wrapped: bytes) -> bytes:
+        return unwrap(
+            self._keys, wrapped, data_key_aad(subject), f"the data key of subject {subject}"
+        )
 
     def forget_cached_keys(self) -> None:
         """Drop data keys held in memory (call when a long job ends)."""
@@ -208,13 +264,23 @@ class IdentityVault:
                 .where(vault_fields.c.subject == subject)
                 .order_by(vault_fields.c.field, vault_fields.c.observed_at)
             ).all()
-        dek = decrypt(self._keys.get, wrapped, _dek_aad(subject))
+        dek = self._unwrap_data_key(subject, wrapped)
         return [
             VaultRecord(
                 field=field,
                 source=source,
-                value=decrypt(lambda _kid: dek, blob, _field_aad(subject, field)).decode("utf-8"),
+                value=_open_field(dek, blob, subject, field),
                 observed_at=observed_at,
             )
             for field, source, blob, observed_at in rows
         ]
+
+
+def _open_field(dek: bytes, blob: bytes, subject: str, field: str) -> str:
+    """Decrypt one personal value; a failure names the subject token and field, not the value."""
+    try:
+        return decrypt(lambda _kid: dek, blob, _field_aad(subject, field)).decode("utf-8")
+    except (PrivacyError, UnicodeDecodeError) as exc:
+        raise PrivacyError(
+            f"cannot decrypt field {field!r} of subject {subject}: wrong data key or tampered data"
+        ) from exc

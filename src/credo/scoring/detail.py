@@ -159,6 +159,7 @@ class DetailBuilder:
                         trend=trend,
                     ),
                     "points": mine,
+                    "values": {n: _plain(values[n][i]) for n in names},
                     "change": None if previous is None else _change(previous, subject, mine),
                 }
             )

@@ -5,18 +5,22 @@ The previous snapshot keeps serving until the new one is complete: rows are writ
 run's own id and the ``current`` pointer moves in one transaction at the end
 (:class:`~credo.storage.snapshots.SnapshotStore`). A failure marks the run failed; a kill
 leaves it ``running`` until the next run marks it interrupted.
+
+Disputed events (``excluded``: pending and upheld disputes) are left out of the characteristics
+by the as-of view (:func:`~credo.features.asof.events_as_of`), on either engine.
 """
 
 from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -40,7 +44,7 @@ from credo.settings import DuckDBEngine, ScoringSettings, SparkEngine
 from credo.storage.registry import ModelRegistry
 from credo.storage.snapshots import SnapshotStore
 
-__all__ = ["RunSummary", "monthly_run"]
+__all__ = ["RunSummary", "monthly_run", "run_months_before", "scored_expr", "scores_of"]
 
 Progress = Callable[[str], None]
 WRITE_BATCH = 10_000
@@ -103,6 +107,48 @@ class _Scored:
             yield batch.to_pandas()
 
 
+def scored_expr(
+    events: ir.Table,
+    doc: Mapping[str, Any],
+    as_of: datetime,
+    *,
+    reliability: Mapping[str, float],
+    known_at: datetime,
+    tie_scores: ir.Table | None,
+    excluded: Iterable[tuple[str, str]] = (),
+) -> ir.Table:
+    """The characteristics of everyone with an event in ``events`` and the output of the
+    scorecard ``doc`` compiled over them (points, dimension scores, score), in subject order:
+    an expression for the engine ``events`` belongs to.
+
+    Parameters
+    ----------
+    events
+        The event lake, or the part of it that the people to score depend on
+        (:func:`~credo.features.person.people_events`).
+    doc
+        The scorecard artifact.
+    as_of, known_at
+        The as-of instant, and the instant events must have been ingested before.
+    reliability
+        Each source's weight.
+    tie_scores
+        The previous published snapshot's (subject, score), for the ties' scores.
+    excluded
+        ``(source, event_id)`` pairs left out (disputed events).
+    """
+    characteristics = characteristics_expr(
+        events,
+        as_of,
+        reliability=reliability,
+        excluded=excluded,
+        known_at=known_at,
+        tie_scores=tie_scores,
+    )
+    names = [c.name for c in CATALOG]
+    return compile_scorecard(doc, characteristics, keep=["subject", *names]).order_by("subject")
+
+
 def _score_to_file(
     lake: DeltaEventLake,
     sources: SourceRegistry,
@@ -113,6 +159,7 @@ def _score_to_file(
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime,
     tie_scores: pa.Table | None,
+    excluded: Iterable[tuple[str, str]] = (),
 ) -> _Scored:
     """Everyone's characteristics and compiled scorecard output, computed in the engine and
     streamed to a Parquet file at ``path`` (memory holds one batch and the narrow columns)."""
@@ -120,12 +167,16 @@ def _score_to_file(
     runner = feature_engine(engine)
     try:
         ties = None if tie_scores is None else runner.table("tie_scores", tie_scores)
-        characteristics = characteristics_expr(
-            runner.events(lake), as_of, reliability=reliability, known_at=known_at, tie_scores=ties
+        scored = scored_expr(
+            runner.events(lake),
+            doc,
+            as_of,
+            reliability=reliability,
+            known_at=known_at,
+            tie_scores=ties,
+            excluded=excluded,
         )
-        names = [c.name for c in CATALOG]
-        scored = compile_scorecard(doc, characteristics, keep=["subject", *names])
-        reader = runner.batches(scored.order_by("subject"), WRITE_BATCH)
+        reader = runner.batches(scored, WRITE_BATCH)
         narrow = []
         with pq.ParquetWriter(path, reader.schema) as writer:
             for batch in reader:
@@ -152,9 +203,11 @@ def monthly_run(
     engine: DuckDBEngine | SparkEngine,
     clock: Clock,
     as_of: datetime,
+    excluded: Iterable[tuple[str, str]] = (),
     progress: Progress = lambda _: None,
 ) -> RunSummary:
-    """Score everyone as of ``as_of`` with the active model and publish the snapshot."""
+    """Score everyone as of ``as_of`` with the active model and publish the snapshot; events
+    among ``excluded`` (``(source, event_id)`` of pending and upheld disputes) do not count."""
     started = time.perf_counter()
     record = models.active()
     if record is None:
@@ -167,7 +220,7 @@ def monthly_run(
         as_of=as_of, model_id=record.id, engine=engine.kind, started_at=clock.now()
     )
     try:
-        before = None if previous is None else _scores_of(snapshots.table(previous.id))
+        before = None if previous is None else scores_of(snapshots.table(previous.id))
         progress(f"characteristics and scores as of {as_of:%Y-%m-%d} on {engine.kind}")
         with tempfile.TemporaryDirectory(prefix="credo-run-") as spill:
             frame = _score_to_file(
@@ -179,6 +232,7 @@ def monthly_run(
                 engine=engine,
                 known_at=clock.now(),
                 tie_scores=before,
+                excluded=excluded,
             )
             progress(f"bands, reasons and privileges for {len(frame.narrow):,} people")
             summary = _publish(
@@ -211,8 +265,9 @@ def monthly_run(
     return result
 
 
-def _scores_of(table: pa.Table) -> pa.Table:
-    """The scored people of a snapshot table: subject and score (as double)."""
+def scores_of(table: pa.Table) -> pa.Table:
+    """The scored people of a snapshot table (:meth:`SnapshotStore.table`): subject and score
+    (as double), the ``tie_scores`` the next run reads the ties' scores from."""
     table = table.filter(pc.is_valid(table["score"]))
     return pa.table({"subject": table["subject"], "score": table["score"].cast(pa.float64())})
 
@@ -246,7 +301,7 @@ def _publish(
         catalogue=catalogue,
         reach_points=scoring.reach_points,
         previous_run=None if previous is None else previous.id,
-        three_months_ago=_run_months_before(earlier, 3),
+        three_months_ago=run_months_before(earlier, 3),
         scored_months=snapshots.scored_months(before=as_of),
         snapshots=snapshots,
     )
@@ -307,6 +362,7 @@ def _publish(
     }
 
 
-def _run_months_before(earlier: list[Any], months: int) -> Any:
-    """The published run ``months`` runs back (None when the history is shorter)."""
+def run_months_before(earlier: list[Any], months: int) -> Any:
+    """The published run ``months`` runs back among ``earlier`` (published runs before the
+    one being made, oldest first); None when the history is shorter."""
     return earlier[-months] if len(earlier) >= months else None

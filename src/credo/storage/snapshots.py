@@ -108,6 +108,37 @@ class SnapshotStore:
         with self._engine.begin() as conn:
             insert_ignore(conn, scores, batch)
 
+    def replace(self, run_id: int, subject: str, row: Mapping[str, Any] | None) -> None:
+        """Put ``row`` (as :meth:`write` takes it) in place of ``subject``'s row in ``run_id``,
+        in one transaction; ``None`` removes the row. A re-score of one person uses it."""
+        with self._engine.begin() as conn:
+            conn.execute(
+                delete(scores).where(scores.c.run_id == run_id, scores.c.subject == subject)
+            )
+            if row is not None:
+                conn.execute(
+                    insert(scores).values(
+                        run_id=run_id,
+                        subject=subject,
+                        score=row["score"],
+                        na_reason=row.get("na_reason"),
+                        band=row.get("band"),
+                        percentile=row.get("percentile"),
+                        detail=json.dumps(row.get("detail", {}), separators=(",", ":")),
+                    )
+                )
+
+    def rank(self, run_id: int, score: int, *, excluding: str) -> tuple[int, int]:
+        """How many scored people of ``run_id`` other than ``excluding`` score below ``score``,
+        and how many are scored: where a new score of one person falls among the others."""
+        others = (scores.c.run_id == run_id) & (scores.c.subject != excluding)
+        query = select(
+            func.count().filter(scores.c.score < score), func.count(scores.c.score)
+        ).where(others)
+        with self._engine.connect() as conn:
+            below, scored = conn.execute(query).one()
+        return int(below), int(scored)
+
     def publish(self, run_id: int, *, summary: Mapping[str, Any], finished_at: datetime) -> None:
         """Mark the run published and point ``current`` at it, in one transaction."""
         with self._engine.begin() as conn:

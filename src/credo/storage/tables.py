@@ -33,6 +33,7 @@ __all__ = [
     "authorizations",
     "consent_log",
     "consents",
+    "disputes",
     "ingest_runs",
     "metadata",
     "models",
@@ -92,6 +93,9 @@ sources = Table(
     Column("reliability_pinned", Boolean, nullable=False, default=False),
     Column("description", Text, nullable=False, default=""),
     Column("created_at", UTCDateTime, nullable=False),
+    # how the source's disputes ended (kept when the people who disputed are erased)
+    Column("disputes_upheld", Integer, nullable=False, default=0, server_default="0"),
+    Column("disputes_rejected", Integer, nullable=False, default=0, server_default="0"),
 )
 
 consents = Table(
@@ -323,3 +327,30 @@ audit_log = Table(
 )
 """Append-only, hash-chained record of every disclosure and every consent or grant change;
 ``detail`` is JSON without personal data (people appear as subject tokens only)."""
+
+EVENT_ID = 128  # the longest event id a source may send
+
+disputes = Table(
+    "disputes",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("subject", String(SUBJECT), nullable=False, index=True),
+    Column("source", String(SOURCE), nullable=False),
+    Column("event_id", String(EVENT_ID), nullable=False),
+    Column("event_type", String(32), nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("statement", LargeBinary, nullable=False),
+    Column("jurisdiction", String(16), nullable=False),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("status", String(16), nullable=False),
+    Column("resolved_by", String(16), nullable=True),
+    Column("resolved_at", UTCDateTime, nullable=True),
+    Column("evidence", LargeBinary, nullable=True),
+    UniqueConstraint("source", "event_id"),
+)
+"""People's disputes of events (one per event, ever): ``status`` is pending, upheld (the
+person is right: the record is left out for good) or rejected (the record stands);
+``resolved_by`` is ``source`` or ``clock``. The statement and the evidence are free text that
+may name people, so they are encrypted with the person's data key (see
+:mod:`credo.rights.disputes`)."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -68,10 +68,13 @@ def train_on_lake(
     clock: Clock,
     outcome_months: int | None = None,
     activate: bool = True,
+    disputed: Iterable[tuple[str, str]] = (),
     progress: Progress = lambda _: None,
 ) -> TrainReport:
     """Characteristics at ``as_of`` and outcomes over the following months → a scorecard,
-    registered (active by default) with its report under ``reports``."""
+    registered (active by default) with its report under ``reports``; ``disputed``
+    ``(source, event_id)`` pairs (pending and upheld disputes) count for neither."""
+    disputed = sorted(set(disputed))
     months = outcome_months or scoring.outcome_months
     now = clock.now()
     last = lake_last_instant(lake)
@@ -88,7 +91,13 @@ def train_on_lake(
     day = as_of - timedelta(days=1)  # an as-of instant is the end of this day
     progress(f"building the training set as of {day:%Y-%m-%d} ({months}-month outcomes)")
     table = build_training_set(
-        lake, sources, [as_of], outcome_months=months, engine=engine, known_at=now
+        lake,
+        sources,
+        [as_of],
+        outcome_months=months,
+        engine=engine,
+        known_at=now,
+        excluded=disputed,
     ).to_pandas()
     excluded = {
         "in default already": int((table["bad_before"] == 1).sum()),
@@ -102,7 +111,9 @@ def train_on_lake(
     progress(
         f"characteristics at the lake's end ({last - timedelta(days=1):%Y-%m-%d}), for stability"
     )
-    later = build_characteristics(lake, sources, last, engine=engine, known_at=now).to_pandas()
+    later = build_characteristics(
+        lake, sources, last, engine=engine, known_at=now, excluded=disputed
+    ).to_pandas()
     progress(f"fitting the scorecard on {len(frame):,} people and a LightGBM challenger")
     fitted = fit_and_evaluate(
         frame[names],
