@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
@@ -30,12 +31,14 @@ from credo.privacy.tokens import Tokeniser
 from credo.privacy.vault import IdentityVault
 from credo.rights.dispute_service import DisputeService
 from credo.rights.export import ExportSources
-from credo.scoring.rescore import Rescored, rescore_people
-from credo.scoring.run import RunSummary, monthly_run
 from credo.settings import DEV_MASTER_KEY, Settings
 from credo.storage.db import connect, current_revision, head_revision, migrate
 from credo.storage.registry import ModelRegistry
 from credo.storage.snapshots import SnapshotStore
+
+if TYPE_CHECKING:
+    from credo.scoring.rescore import Rescored
+    from credo.scoring.run import RunSummary
 
 __all__ = ["Home", "InitReport", "initialise"]
 
@@ -155,6 +158,9 @@ class Home:
     ) -> RunSummary:
         """Score everyone as of ``as_of`` on the configured engine, without disputed events
         (:func:`credo.scoring.run.monthly_run`), and publish the snapshot."""
+        # scoring pulls in the engines and the model (seconds): not at every command's start
+        from credo.scoring.run import monthly_run  # noqa: PLC0415
+
         return monthly_run(
             lake=self.lake,
             sources=self.sources,
@@ -171,6 +177,8 @@ class Home:
     def rescore(self, subjects: Iterable[str], *, trigger: str) -> list[Rescored]:
         """Re-score ``subjects`` in the current snapshot without their disputed events
         (:func:`credo.scoring.rescore.rescore_people`), recorded in the audit chain."""
+        from credo.scoring.rescore import rescore_people  # noqa: PLC0415 - see monthly_run
+
         return rescore_people(
             subjects,
             lake=self.lake,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 
@@ -13,7 +11,7 @@ from credo.consent.pseudonyms import OPEN_ID_HEX
 from credo.errors import AuthenticationError
 from credo.home import Home
 
-__all__ = ["HomeDep", "OpenId", "PartnerDep", "bearer", "plain"]
+__all__ = ["HomeDep", "OpenId", "PartnerDep", "bearer"]
 
 
 async def _home(request: Request) -> Home:  # no I/O: no thread hop
@@ -48,11 +46,3 @@ OpenId = Annotated[
         "characters)",
     ),
 ]
-
-
-def plain(answer: object) -> dict[str, Any]:
-    """A service answer (a dataclass) as JSON-ready values."""
-    out: dict[str, Any] = {}
-    for key, value in asdict(answer).items():  # type: ignore[call-overload]
-        out[key] = value.isoformat() if isinstance(value, datetime) else value
-    return out
