@@ -14,6 +14,9 @@ from sqlalchemy import Engine, create_engine, text
 from credo.home import Home
 
 from factories import NOW, OTHER, PERSON, make_home, services_required
+from worlds import lake_template, model_template, trained, untrained
+
+__all__ = ["lake_template", "model_template", "trained", "untrained"]  # fixtures of worlds.py
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ from credo.privacy.keys import KeyProvider, LocalKeyProvider, create_local_key, 
 from credo.privacy.tokens import Tokeniser
 from credo.privacy.vault import IdentityVault
 from credo.rights.dispute_service import DisputeService
+from credo.rights.erasure import ErasureService
 from credo.rights.export import ExportSources
+from credo.rights.retention import Retention, purge_expired
 from credo.settings import DEV_MASTER_KEY, Settings
 from credo.storage.db import connect, current_revision, head_revision, migrate
 from credo.storage.registry import ModelRegistry
@@ -137,7 +139,12 @@ class Home:
     def watchlist(self) -> LakeWatchlist:
         """People's negative records (defaults, collections) as partners with the watchlist
         scope see them."""
-        return LakeWatchlist(self.lake, self.disputes)
+        return LakeWatchlist(
+            self.lake,
+            self.disputes,
+            retention=self.settings.rights.retention_days(),
+            now=self.clock.now,
+        )
 
     @cached_property
     def disputes(self) -> DisputeService:
@@ -153,44 +160,73 @@ class Home:
             on_resolved=lambda subjects, trigger: self.rescore(subjects, trigger=trigger),
         )
 
+    @cached_property
+    def erasures(self) -> ErasureService:
+        """Erasure of people from the store and the lake."""
+        return ErasureService(self.engine, self.audit, self.lake, self.clock, self.vault)
+
     def monthly_run(
         self, as_of: datetime, *, progress: Callable[[str], None] = lambda _: None
     ) -> RunSummary:
         """Score everyone as of ``as_of`` on the configured engine, without disputed events
-        (:func:`credo.scoring.run.monthly_run`), and publish the snapshot."""
+        (:func:`credo.scoring.run.monthly_run`), and publish the snapshot.
+
+        Erased people still queued for their lake purge are purged first, and the lake is held
+        for reading (no purge removes files under the run)."""
         # scoring pulls in the engines and the model (seconds): not at every command's start
         from credo.scoring.run import monthly_run  # noqa: PLC0415
 
-        return monthly_run(
-            lake=self.lake,
-            sources=self.sources,
-            models=self.models,
-            snapshots=self.snapshots,
-            scoring=self.settings.scoring,
-            engine=self.settings.engine,
-            clock=self.clock,
-            as_of=as_of,
-            excluded=self.disputes.excluded(),
-            progress=progress,
-        )
+        if self.erasures.pending():
+            progress("purging the lake of erased people")
+            self.erasures.purge_pending()
+        with self.lake.reading():
+            return monthly_run(
+                lake=self.lake,
+                sources=self.sources,
+                models=self.models,
+                snapshots=self.snapshots,
+                scoring=self.settings.scoring,
+                engine=self.settings.engine,
+                clock=self.clock,
+                as_of=as_of,
+                excluded=self.disputes.excluded(),
+                retention=self.settings.rights.retention_days(),
+                progress=progress,
+            )
 
     def rescore(self, subjects: Iterable[str], *, trigger: str) -> list[Rescored]:
         """Re-score ``subjects`` in the current snapshot without their disputed events
         (:func:`credo.scoring.rescore.rescore_people`), recorded in the audit chain."""
         from credo.scoring.rescore import rescore_people  # noqa: PLC0415 - see monthly_run
 
-        return rescore_people(
-            subjects,
-            lake=self.lake,
-            sources=self.sources,
-            models=self.models,
-            snapshots=self.snapshots,
-            scoring=self.settings.scoring,
-            engine=self.settings.engine,
-            excluded=self.disputes.excluded(),
-            audit=self.audit,
-            trigger=trigger,
-        )
+        with self.lake.reading():
+            return rescore_people(
+                subjects,
+                lake=self.lake,
+                sources=self.sources,
+                models=self.models,
+                snapshots=self.snapshots,
+                scoring=self.settings.scoring,
+                engine=self.settings.engine,
+                excluded=self.disputes.excluded(),
+                retention=self.settings.rights.retention_days(),
+                audit=self.audit,
+                trigger=trigger,
+            )
+
+    def apply_retention(self, *, dry_run: bool = False) -> Retention:
+        """Purge the negative records whose retention period ran out by now
+        (:func:`credo.rights.retention.purge_expired`) on the configured engine."""
+        from credo.features.service import expired_records  # noqa: PLC0415 - see monthly_run
+
+        with self.lake.reading():
+            expired = expired_records(
+                self.lake,
+                self.clock.now(),
+                engine=self.settings.engine,
+                retention=self.settings.rights.retention_days(),
+            )
+        return purge_expired(self.lake, self.audit, expired, dry_run=dry_run)
 
     def export_sources(self) -> ExportSources:
         """What a person's data export reads (:func:`credo.rights.export.export_person`)."""

@@ -162,10 +162,14 @@ class ApiSettings(_Group):
 
 
 class RightsSettings(_Group):
-    """People's rights: the statutory period a source has to answer a dispute.
+    """People's rights: the statutory period a source has to answer a dispute, and how long a
+    negative record counts.
 
-    The period is fixed when a dispute is opened, from the jurisdiction in force then; a dispute
-    the source has not answered within it is resolved in the person's favour.
+    The dispute period is fixed when a dispute is opened, from the jurisdiction in force then; a
+    dispute the source has not answered within it is resolved in the person's favour. A
+    negative record (default, collection, late payment, broken contract, chargeback) stops
+    counting ``retention_years`` after the behaviour ended, per category, and is then purged
+    by ``credo rights retention``.
     """
 
     jurisdiction: str = Field(
@@ -182,12 +186,36 @@ class RightsSettings(_Group):
         description="jurisdiction -> days, where the law sets another period than dispute_days",
     )
 
+    retention_years: dict[str, float] = Field(
+        default_factory=lambda: dict.fromkeys(
+            ("history", "capacity", "identity", "behavior", "network"), 5.0
+        ),
+        description="category -> years a negative record counts after the behaviour ended",
+    )
+
     @model_validator(mode="after")
     def _periods_are_positive(self) -> RightsSettings:
         for name, days in self.dispute_days_by_jurisdiction.items():
             if not 1 <= days <= 365:
                 raise ValueError(f"the dispute period of {name!r} must be 1-365 days, got {days}")
+        categories = {"history", "capacity", "identity", "behavior", "network"}
+        for category, years in self.retention_years.items():
+            if category not in categories:
+                raise ValueError(
+                    f"retention_years names {category!r}; categories are "
+                    + ", ".join(sorted(categories))
+                )
+            if not 0.1 <= years <= 50:
+                raise ValueError(f"the retention of {category!r} must be 0.1-50 years, got {years}")
         return self
+
+    def retention_days(self) -> dict[str, int]:
+        """Days a negative record counts after the behaviour ended, per category.
+
+        >>> RightsSettings().retention_days()["history"]
+        1826
+        """
+        return {c: round(years * 365.25) for c, years in self.retention_years.items()}
 
     def dispute_period_days(self, jurisdiction: str | None = None) -> int:
         """Days a source has to answer a dispute in ``jurisdiction`` (default: the operator's).

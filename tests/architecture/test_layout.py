@@ -35,11 +35,17 @@ ALLOWED: dict[str, set[str]] = {
     "loyalty": BASE,
     "scoring": BASE | {"model", "features", "lake", "events", "storage", "loyalty"},
     "training": BASE | {"model", "features", "lake", "events", "storage", "scoring"},
-    # people's rights act on what the other domains hold; scoring is handed in by home
-    "rights": BASE | {"storage", "privacy", "events", "consent"},
-    "home": BASE | {"storage", "lake", "privacy", "events", "consent", "rights", "scoring"},
+    # people's rights act on what the other domains hold (erasure and retention purge the
+    # lake); scoring and the engine's findings are handed in by home
+    "rights": BASE | {"storage", "privacy", "events", "consent", "lake"},
+    "home": BASE
+    | {"storage", "lake", "privacy", "events", "consent", "rights", "scoring", "features"},
     "api": BASE
-    | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty", "rights"},
+    | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty", "rights"}
+    | {"web"},  # the app factory mounts the dashboard beside the API
+    # the dashboard renders what the API's own readers return, and checks forms with its models
+    "web": BASE
+    | {"storage", "privacy", "events", "consent", "home", "scoring", "loyalty", "rights", "api"},
     "cli": BASE
     | {"storage", "lake", "privacy", "events", "consent", "synth", "home", "features"}
     | {"model", "training", "scoring", "loyalty", "rights"},

@@ -15,7 +15,7 @@ from credo.consent.audit import GENESIS, AuditLog, canonical
 from credo.errors import InvalidInputError
 from credo.home import Home
 from credo.storage.db import connect, migrate
-from credo.storage.tables import audit_log
+from credo.storage.tables import audit_log, audit_subjects
 
 from factories import NOW
 
@@ -65,7 +65,11 @@ def test_each_hash_covers_the_previous_hash_and_the_canonical_entry(home: Home) 
     one = home.audit.append("person", "grant.refused", SUBJECT, {"authorization": 1})
     two = home.audit.append("person", "grant.refused", SUBJECT, {"authorization": 2})
     text = canonical(
-        at=NOW, actor="person", action="grant.refused", subject=SUBJECT, detail={"authorization": 2}
+        at=NOW,
+        actor="person",
+        action="grant.refused",
+        subject_ref=two.subject_ref,
+        detail={"authorization": 2},
     )
     assert two.prev_hash == one.hash
     assert two.hash == hashlib.sha256((one.hash + text).encode()).hexdigest()
@@ -95,7 +99,7 @@ def test_an_edit_with_a_recomputed_hash_is_found_at_the_edited_entry(
 ) -> None:
     with home.engine.begin() as conn:
         prev = conn.execute(select(audit_log.c.prev_hash).where(audit_log.c.id == 3)).scalar_one()
-        text = canonical(at=NOW, actor="person", action="forged", subject=None, detail={})
+        text = canonical(at=NOW, actor="person", action="forged", subject_ref=None, detail={})
         forged = hashlib.sha256((prev + text).encode()).hexdigest()
         conn.execute(
             update(audit_log)
@@ -195,3 +199,50 @@ def test_concurrent_appends_keep_one_chain_on_postgres(postgres_audit: AuditLog)
     _hammer(postgres_audit, threads=4, each=20)
     report = postgres_audit.verify()
     assert (report.ok, report.checked) == (True, before + 80)
+
+
+def test_an_entry_moved_to_another_person_is_found_as_altered(chain: AuditLog, home: Home) -> None:
+    with home.engine.begin() as conn:
+        conn.execute(update(audit_log).where(audit_log.c.id == 3).values(subject=OTHER))
+    report = chain.verify()
+    assert (report.ok, report.first_bad, report.problem) == (False, 3, "altered")
+    assert "another person" in report.message
+
+
+def test_a_person_blanked_without_an_erasure_is_found_as_altered(
+    chain: AuditLog, home: Home
+) -> None:
+    with home.engine.begin() as conn:  # hiding an entry from SUBJECT's access log
+        conn.execute(update(audit_log).where(audit_log.c.id == 3).values(subject=None))
+    report = chain.verify()
+    assert (report.ok, report.first_bad, report.problem) == (False, 3, "altered")
+    assert "no erasure" in report.message
+
+
+def test_erasing_a_subject_keeps_the_chain_and_unlinks_their_entries(
+    chain: AuditLog, home: Home
+) -> None:
+    refs = {e.id: e.subject_ref for e in chain.for_subject(SUBJECT)}
+    with chain.writing() as conn:
+        tombstone = chain.erase_subject(conn, SUBJECT, "operator", {"scores": 2})
+    report = chain.verify()
+    assert report.ok, report.message
+    assert report.checked == 6
+    assert chain.for_subject(SUBJECT) == []
+    assert (tombstone.id, tombstone.subject, tombstone.detail) == (6, None, {"scores": 2})
+    assert {refs[1], refs[3], refs[5]} == {tombstone.subject_ref}
+    assert [e.subject for e in chain.for_subject(OTHER)] == [OTHER]  # others keep theirs
+    with home.engine.connect() as conn:
+        salts = conn.execute(select(audit_subjects.c.subject)).scalars().all()
+    assert salts == [OTHER]
+    again = chain.append("partner:acme", "disclosure.denied", SUBJECT, {})
+    assert again.subject_ref != tombstone.subject_ref  # a new salt: no link to the erased
+    assert chain.verify().ok
+
+
+def test_each_person_has_a_reference_of_their_own(chain: AuditLog) -> None:
+    mine = {e.subject_ref for e in chain.for_subject(SUBJECT)}
+    theirs = {e.subject_ref for e in chain.for_subject(OTHER)}
+    assert len(mine) == len(theirs) == 1
+    assert mine != theirs
+    assert SUBJECT not in str(mine)

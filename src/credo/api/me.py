@@ -25,6 +25,8 @@ from credo.api.me_models import (
     DisputeIn,
     DisputeOut,
     DisputesOut,
+    ErasureIn,
+    ErasureOut,
     GrantOut,
     GrantsOut,
     HistoryOut,
@@ -339,5 +341,19 @@ def me_routes() -> APIRouter:
         """My disputes, newest first: status, the source's deadline and the time left, and
         the source's evidence once it answered."""
         return DisputesOut(disputes=[_dispute(d, home) for d in home.disputes.for_subject(subject)])
+
+    @router.post("/me/erase")
+    def erase_me(body: ErasureIn, subject: SubjectDep, home: HomeDep) -> ErasureOut:
+        """Erase everything credo holds about me, for good: personal data (and the key that
+        encrypted it), scores, grants, consents, disputes, my password and sessions, and my
+        events in the lake (at once, or at the start of the next monthly run when one is
+        reading the lake). The audit chain keeps only a tombstone that cannot be tied to me."""
+        del body  # the confirmation phrase is checked by its schema
+        erasure = home.erasures.erase(subject, actor="person", wait=False)
+        return ErasureOut(
+            removed=erasure.removed,
+            audit_entries=erasure.audit_entries,
+            events_purged=erasure.purge is not None,
+        )
 
     return router

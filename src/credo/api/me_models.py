@@ -30,6 +30,8 @@ __all__ = [
     "DisputeIn",
     "DisputeOut",
     "DisputesOut",
+    "ErasureIn",
+    "ErasureOut",
     "GapOut",
     "GrantOut",
     "GrantsOut",
@@ -329,3 +331,30 @@ class DisputesOut(BaseModel):
     """My disputes, newest first."""
 
     disputes: list[DisputeOut]
+
+
+# --- erasure ----------------------------------------------------------------------------------
+
+ERASE_CONFIRMATION = "erase everything credo holds about me"
+
+
+class ErasureIn(In):
+    """Erase me: every record credo holds about me, for good. Type the confirmation phrase."""
+
+    confirm: Literal["erase everything credo holds about me"] = Field(
+        description=f"Exactly {ERASE_CONFIRMATION!r}: there is no undo"
+    )
+
+
+class ErasureOut(BaseModel):
+    """What the erasure removed; my session ended with it."""
+
+    removed: dict[str, int] = Field(description="Records removed from the store, per kind")
+    audit_entries: int = Field(
+        description="Entries of the audit chain about me, kept as a PII-free tombstone: nothing "
+        "in them can be tied to me any more"
+    )
+    events_purged: bool = Field(
+        description="True when my events are already gone from the lake; otherwise they go at "
+        "the start of the next monthly run, before it reads anything"
+    )

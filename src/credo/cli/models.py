@@ -91,20 +91,22 @@ def train_home(
     progress: Callable[[str], None] = lambda _: None,
 ) -> TrainReport:
     """Train on ``home``'s lake with its settings, reports under ``$CREDO_HOME/reports``."""
-    return train_on_lake(
-        lake=home.lake,
-        sources=home.sources,
-        registry=home.models,
-        reports=home.settings.home / "reports",
-        as_of=as_of,
-        scoring=home.settings.scoring,
-        engine=home.settings.engine,
-        clock=home.clock,
-        outcome_months=outcome_months,
-        activate=activate,
-        disputed=home.disputes.excluded(),
-        progress=progress,
-    )
+    with home.lake.reading():
+        return train_on_lake(
+            lake=home.lake,
+            sources=home.sources,
+            registry=home.models,
+            reports=home.settings.home / "reports",
+            as_of=as_of,
+            scoring=home.settings.scoring,
+            engine=home.settings.engine,
+            clock=home.clock,
+            outcome_months=outcome_months,
+            activate=activate,
+            disputed=home.disputes.excluded(),
+            retention=home.settings.rights.retention_days(),
+            progress=progress,
+        )
 
 
 def read_target(frame: pd.DataFrame, target: str, bad_value: str | None) -> pd.Series:

@@ -8,7 +8,15 @@ own entries as their access log. Each entry's hash is::
 where ``canonical`` is the entry as compact JSON with sorted keys and ASCII escapes::
 
     {"action":"grant.approved","actor":"person","at":"2026-11-01T12:00:00.000000Z",
-     "detail":{"authorization":7,"partner":"acme"},"subject":"3f9c…"}
+     "detail":{"authorization":7,"partner":"acme"},"subject_ref":"3f9c…"}
+
+The hash covers the person's ``subject_ref`` = ``sha256(salt + subject token)``, with a random
+salt per person kept in ``audit_subjects``, and not the token itself. While the person exists,
+:meth:`AuditLog.verify` recomputes the reference from the stored token, so moving an entry to
+another person is found. Erasing a person (:meth:`AuditLog.erase_subject`) blanks the token
+on their entries, destroys their salt and appends a ``person.erased`` tombstone with the same
+reference: the chain still verifies, and nothing in it can be linked back to them. An entry
+whose token was blanked without such a tombstone is reported as altered.
 
 The id is not hashed: ids are consecutive (assigned under the chain's lock), so a gap means a
 removed entry, and a hash that is intact but follows the wrong entry means a reordering.
@@ -22,6 +30,7 @@ import fcntl
 import hashlib
 import json
 import re
+import secrets
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -30,13 +39,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Engine, RowMapping, func, insert, select, text
+from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, text, update
 
 from credo.clock import Clock, utc
 from credo.errors import ConfigurationError, InvalidInputError
-from credo.storage.tables import audit_log
+from credo.storage.tables import audit_log, audit_subjects
 
 __all__ = [
+    "ERASED",
     "GENESIS",
     "AuditEntry",
     "AuditLog",
@@ -44,10 +54,13 @@ __all__ = [
     "VerifyReport",
     "canonical",
     "chain_hash",
+    "subject_ref",
     "verify_chain",
 ]
 
 GENESIS = "0" * 64
+ERASED = "person.erased"
+"""Action of the tombstone left by an erasure."""
 Problem = Literal["altered", "removed", "reordered"]
 
 # any constant works; it only has to be the same in every process appending to the chain
@@ -70,6 +83,7 @@ class AuditEntry:
     actor: str
     action: str
     subject: str | None
+    subject_ref: str | None
     detail: dict[str, Any]
     prev_hash: str
     hash: str
@@ -96,24 +110,39 @@ def _json(value: Any) -> str:
 
 
 def canonical(
-    *, at: datetime, actor: str, action: str, subject: str | None, detail: Mapping[str, Any]
+    *, at: datetime, actor: str, action: str, subject_ref: str | None, detail: Mapping[str, Any]
 ) -> str:
     """The canonical JSON text of an entry (what its hash covers, with the previous hash).
 
     >>> from datetime import UTC
     >>> canonical(at=datetime(2026, 1, 1, tzinfo=UTC), actor="person", action="grant.refused",
-    ...           subject="ab", detail={"authorization": 1})
-    '{"action":"grant.refused","actor":"person","at":"2026-01-01T00:00:00.000000Z","detail":{"authorization":1},"subject":"ab"}'
+    ...           subject_ref="ab", detail={"authorization": 1})
+    '{"action":"grant.refused","actor":"person","at":"2026-01-01T00:00:00.000000Z","detail":{"authorization":1},"subject_ref":"ab"}'
     """
     instant = utc(at).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     return _json(
-        {"action": action, "actor": actor, "at": instant, "detail": detail, "subject": subject}
+        {
+            "action": action,
+            "actor": actor,
+            "at": instant,
+            "detail": detail,
+            "subject_ref": subject_ref,
+        }
     )
 
 
 def chain_hash(prev_hash: str, canonical_text: str) -> str:
     """``sha256(prev_hash + canonical_text)`` in hex."""
     return hashlib.sha256((prev_hash + canonical_text).encode("utf-8")).hexdigest()
+
+
+def subject_ref(salt: bytes, subject: str) -> str:
+    """What the chain records of a person: ``sha256(salt + subject token)`` in hex.
+
+    >>> subject_ref(bytes(16), "ab")[:16]
+    '22c078ba731c0c77'
+    """
+    return hashlib.sha256(salt + subject.encode("ascii")).hexdigest()
 
 
 def _entry(row: RowMapping) -> AuditEntry:
@@ -123,6 +152,7 @@ def _entry(row: RowMapping) -> AuditEntry:
         actor=row["actor"],
         action=row["action"],
         subject=row["subject"],
+        subject_ref=row["subject_ref"],
         detail=json.loads(row["detail"]),
         prev_hash=row["prev_hash"],
         hash=row["hash"],
@@ -145,15 +175,18 @@ def _check_detail(detail: Mapping[str, Any]) -> str:
 
 
 def verify_chain(
-    entries: Iterable[AuditEntry], owner_of: Callable[[str], int | None]
+    links: Iterable[tuple[AuditEntry, bytes | None]], owner_of: Callable[[str], int | None]
 ) -> VerifyReport:
-    """Check entries (in id order) link into one chain from :data:`GENESIS`.
+    """Check entries (in id order, each with its person's audit salt or ``None``) link into one
+    chain from :data:`GENESIS`, and that each entry's token matches its hashed reference.
 
     ``owner_of(hash)`` gives the id of the entry whose hash that is (``None`` if none), to tell
     a reordering from an alteration once a broken link is found.
     """
     prev, expected, checked = GENESIS, 1, 0
-    for entry in entries:
+    blanked: dict[str, int] = {}  # reference -> first entry whose token is blank
+    tombstones: set[str] = set()
+    for entry, salt in links:
         if entry.id != expected:
             missing = f"{expected}" if entry.id == expected + 1 else f"{expected} to {entry.id - 1}"
             return VerifyReport(
@@ -163,7 +196,7 @@ def verify_chain(
             at=entry.at,
             actor=entry.actor,
             action=entry.action,
-            subject=entry.subject,
+            subject_ref=entry.subject_ref,
             detail=entry.detail,
         )
         if chain_hash(entry.prev_hash, content) != entry.hash:
@@ -175,9 +208,35 @@ def verify_chain(
                 "altered",
                 f"entry {entry.id} does not match its hash",
             )
+        if entry.subject is not None and (
+            salt is None or subject_ref(salt, entry.subject) != entry.subject_ref
+        ):
+            return VerifyReport(
+                False,
+                checked,
+                prev,
+                entry.id,
+                "altered",
+                f"entry {entry.id} names another person than the one its hash covers",
+            )
         if entry.prev_hash != prev:
             return _broken_link(entry, prev, checked, owner_of)
+        if entry.subject is None and entry.subject_ref is not None:
+            if entry.action == ERASED:
+                tombstones.add(entry.subject_ref)
+            else:
+                blanked.setdefault(entry.subject_ref, entry.id)
         prev, expected, checked = entry.hash, expected + 1, checked + 1
+    hidden = sorted(first for ref, first in blanked.items() if ref not in tombstones)
+    if hidden:
+        return VerifyReport(
+            False,
+            checked,
+            prev,
+            hidden[0],
+            "altered",
+            f"entry {hidden[0]} had its person removed, yet no erasure of that person is recorded",
+        )
     return VerifyReport(True, checked, prev, message=f"{checked} entries form one chain")
 
 
@@ -294,14 +353,17 @@ class AuditLog:
         *,
         encoded: str,
         at: datetime | None,
+        ref: str | None = None,
     ) -> AuditEntry:
         instant = utc(at) if at is not None else self._clock.now()
         last = conn.execute(
             select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
         ).first()
         number, prev = (1, GENESIS) if last is None else (int(last[0]) + 1, str(last[1]))
+        if subject is not None:
+            ref = self._subject_ref(conn, subject, instant)
         detail = json.loads(encoded)
-        content = canonical(at=instant, actor=actor, action=action, subject=subject, detail=detail)
+        content = canonical(at=instant, actor=actor, action=action, subject_ref=ref, detail=detail)
         digest = chain_hash(prev, content)
         conn.execute(
             insert(audit_log).values(
@@ -310,20 +372,57 @@ class AuditLog:
                 actor=actor,
                 action=action,
                 subject=subject,
+                subject_ref=ref,
                 detail=encoded,
                 prev_hash=prev,
                 hash=digest,
             )
         )
-        return AuditEntry(number, instant, actor, action, subject, detail, prev, digest)
+        return AuditEntry(number, instant, actor, action, subject, ref, detail, prev, digest)
+
+    @staticmethod
+    def _subject_ref(conn: Connection, subject: str, now: datetime) -> str:
+        """The person's reference, with a new salt for a person the chain has not seen yet
+        (under the chain's lock, so two appenders cannot both create one)."""
+        salt = conn.execute(
+            select(audit_subjects.c.salt).where(audit_subjects.c.subject == subject)
+        ).scalar()
+        if salt is None:
+            salt = secrets.token_bytes(16)
+            conn.execute(insert(audit_subjects).values(subject=subject, salt=salt, created_at=now))
+        return subject_ref(salt, subject)
+
+    def erase_subject(
+        self, conn: Connection, subject: str, actor: str, detail: Mapping[str, Any]
+    ) -> AuditEntry:
+        """Make ``subject``'s entries unlinkable and append their ``person.erased`` tombstone,
+        in ``conn``'s transaction (which must come from :meth:`writing`).
+
+        The token is blanked on every entry about them and their salt destroyed; the entries
+        keep their reference, which nothing can tie to the person any more, and the tombstone
+        carries the same reference (``detail`` says what the erasure removed, in counts).
+        """
+        encoded = _check_detail(detail)
+        salt = conn.execute(
+            select(audit_subjects.c.salt).where(audit_subjects.c.subject == subject)
+        ).scalar()
+        ref = None if salt is None else subject_ref(salt, subject)
+        conn.execute(update(audit_log).where(audit_log.c.subject == subject).values(subject=None))
+        conn.execute(delete(audit_subjects).where(audit_subjects.c.subject == subject))
+        return self._insert(conn, actor, ERASED, None, encoded=encoded, at=None, ref=ref)
 
     def verify(self) -> VerifyReport:
         """Walk the whole chain; report the first altered, removed or reordered entry."""
         with self._engine.connect() as conn:
-            query = select(audit_log).order_by(audit_log.c.id)
+            query = (
+                select(audit_log, audit_subjects.c.salt)
+                .outerjoin(audit_subjects, audit_log.c.subject == audit_subjects.c.subject)
+                .order_by(audit_log.c.id)
+            )
             result = conn.execution_options(yield_per=2_000).execute(query)
             try:
-                return verify_chain((_entry(row) for row in result.mappings()), self._owner_of)
+                links = ((_entry(row), row["salt"]) for row in result.mappings())
+                return verify_chain(links, self._owner_of)
             finally:  # a broken chain stops the walk early: close the server-side cursor
                 result.close()
 

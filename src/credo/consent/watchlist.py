@@ -7,18 +7,23 @@ its dispute status from a :class:`DisputeStatuses` store; until disputes exist,
 :class:`NoDisputes` reports every record as ``"none"``.
 
 A partner learns the date, type, amount, currency and reporting source of each record, never
-the source's event id or account reference.
+the source's event id or account reference. A record whose retention period ran out
+(:mod:`credo.events.negative`) is not shown, whether or not it has been purged yet.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal, Protocol
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+
+from credo.clock import utc
+from credo.events.negative import BEHAVIOUR_KEYS, dataset_predicate, retention_days_of
 
 __all__ = [
     "NEGATIVE_TYPES",
@@ -31,6 +36,7 @@ __all__ = [
     "NoDisputes",
     "RecordKey",
     "WatchlistAnswer",
+    "expired_keys",
 ]
 
 NegativeType = Literal["default", "collection"]
@@ -97,7 +103,40 @@ class EventDataset(Protocol):
         ...
 
 
-_COLUMNS = ["source", "event_id", "type", "occurred_at", "amount_minor", "currency"]
+_COLUMNS = [
+    "source",
+    "event_id",
+    "type",
+    "category",
+    "occurred_at",
+    "amount_minor",
+    "currency",
+    *BEHAVIOUR_KEYS,
+]
+
+
+def expired_keys(
+    rows: Sequence[Mapping[str, object]], now: datetime, retention: Mapping[str, int] | None
+) -> set[RecordKey]:
+    """(source, event_id) of one person's negative ``rows`` whose retention period ran out by
+    ``now``: the period runs from the last negative record on the same account or contract."""
+
+    def behaviour(row: Mapping[str, object]) -> tuple[object, object]:
+        key = next((row[k] for k in BEHAVIOUR_KEYS if row.get(k) is not None), row["event_id"])
+        return row["source"], key
+
+    ends: dict[tuple[object, object], datetime] = {}
+    for row in rows:
+        at = row["occurred_at"]
+        assert isinstance(at, datetime)
+        key = behaviour(row)
+        ends[key] = max(at, ends.get(key, at))
+    return {
+        (str(row["source"]), str(row["event_id"]))
+        for row in rows
+        if ends[behaviour(row)] + timedelta(days=retention_days_of(str(row["category"]), retention))
+        <= utc(now)
+    }
 
 
 class LakeWatchlist:
@@ -109,19 +148,33 @@ class LakeWatchlist:
         The event lake.
     disputes
         The dispute store; by default nothing is disputed.
+    retention, now
+        Days a negative record counts per category after the behaviour ended (five years
+        where not given), and the clock it is measured against (the system's by default).
     """
 
-    def __init__(self, lake: EventDataset, disputes: DisputeStatuses | None = None) -> None:
+    def __init__(
+        self,
+        lake: EventDataset,
+        disputes: DisputeStatuses | None = None,
+        *,
+        retention: Mapping[str, int] | None = None,
+        now: Callable[[], datetime] | None = None,
+    ) -> None:
         self._lake = lake
         self._disputes: DisputeStatuses = disputes if disputes is not None else NoDisputes()
+        self._retention = retention
+        self._now = now or (lambda: datetime.now(UTC))
 
     def records(self, subject: str) -> tuple[NegativeRecord, ...]:
-        """``subject``'s defaults and collections that no correction superseded, newest first."""
+        """``subject``'s defaults and collections that no correction superseded and whose
+        retention period has not run out, newest first."""
         dataset = self._lake.dataset()
-        mine = dataset.to_table(
-            columns=_COLUMNS,
-            filter=(ds.field("subject") == subject) & ds.field("type").isin(list(NEGATIVE_TYPES)),
+        negative = dataset.to_table(
+            columns=_COLUMNS, filter=(ds.field("subject") == subject) & dataset_predicate()
         )
+        expired = expired_keys(negative.to_pylist(), self._now(), self._retention)
+        mine = negative.filter(pc.is_in(negative.column("type"), pa.array(NEGATIVE_TYPES)))
         if not mine.num_rows:
             return ()
         mine = mine.sort_by([("occurred_at", "descending"), ("source", "ascending")])
@@ -139,7 +192,8 @@ class LakeWatchlist:
                 strict=True,
             )
         )
-        rows = [row for row in mine.to_pylist() if (row["source"], row["event_id"]) not in gone]
+        hidden = gone | expired
+        rows = [row for row in mine.to_pylist() if (row["source"], row["event_id"]) not in hidden]
         keys = [(row["source"], row["event_id"]) for row in rows]
         statuses = self._disputes.statuses(subject, keys)
         return tuple(

@@ -11,13 +11,11 @@ data.
 
 from __future__ import annotations
 
-import fcntl
 import io
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import chain
@@ -132,18 +130,6 @@ class _RejectsWriter:
             self._handle.close()
 
 
-@contextmanager
-def _exclusive(lock_path: Path) -> Iterator[None]:
-    """One writer at a time: the duplicate check and the append must not interleave."""
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with lock_path.open("a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 class Ingestor:
     """Ingests event files into the lake for registered, consenting sources."""
 
@@ -229,7 +215,7 @@ class Ingestor:
         report = run.report
         started = time.perf_counter()
         status = "failed"
-        with _exclusive(self._lake.path.parent / ".ingest.lock"):
+        with self._lake.writing():
             self._close_interrupted_runs()
             run_id = self._start_run(report, source)
             try:

@@ -2,8 +2,12 @@
 
 An event counts for an as-of instant when it occurred *and* was ingested before it (so a late
 report never rewrites history that was already scored), when no visible correction supersedes
-it, and when it is not excluded (pending or upheld dispute). Each event carries its source's
+it, when it is not excluded (pending or upheld dispute), and, for a negative record, when its
+retention period has not run out (:func:`expired_negatives`). Each event carries its source's
 reliability as the weight ``w`` and its age in days, ``age_days``.
+
+Negative records and their retention are declared in :mod:`credo.events.negative`; a negative
+record whose period ran out before the as-of instant does not count.
 """
 
 from __future__ import annotations
@@ -16,8 +20,17 @@ import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 from credo.clock import utc
+from credo.events.negative import BEHAVIOUR_KEYS, DEFAULT_RETENTION_DAYS, NEGATIVE_RULES, POSITIVE
 
-__all__ = ["DAYS_PER_MONTH", "EXACT", "events_as_of", "exact_sum", "latest_per_key"]
+__all__ = [
+    "DAYS_PER_MONTH",
+    "EXACT",
+    "events_as_of",
+    "exact_sum",
+    "expired_negatives",
+    "is_negative",
+    "latest_per_key",
+]
 
 DAYS_PER_MONTH = 30.4375  # mean Gregorian month, so "months since" does not drift over years
 EXACT = dt.Decimal(38, 12)
@@ -32,6 +45,62 @@ def exact_sum(value: ir.NumericValue, where: ir.BooleanValue | None = None) -> i
 _SECONDS_PER_DAY = 86_400
 
 
+def is_negative(e: ir.Table) -> ir.BooleanValue:
+    """Whether each event is a negative record (:data:`credo.events.negative.NEGATIVE_RULES`)."""
+    parts: list[ir.BooleanValue] = []
+    for event_type, rule in NEGATIVE_RULES.items():
+        if rule is None:
+            parts.append(e.type == event_type)
+            continue
+        name, condition = rule
+        value = e[name]
+        if condition == POSITIVE:
+            matched = value.fill_null(0) > 0
+        else:
+            matched = value.fill_null("").isin(list(condition))
+        parts.append((e.type == event_type) & matched)
+    result = parts[0]
+    for part in parts[1:]:
+        result = result | part
+    return result
+
+
+def expired_negatives(
+    events: ir.Table, as_of: datetime, retention: Mapping[str, int] | None = None
+) -> ir.Table:
+    """The negative records among ``events`` whose retention period (days per category,
+    :data:`~credo.events.negative.DEFAULT_RETENTION_DAYS` where not given) ended by ``as_of``,
+    counted from the last negative record on the same account or contract: ``x_source``,
+    ``x_event_id``, ``x_category``, ``x_type`` and ``x_supersedes`` (the event it corrects)."""
+    days = dict(retention or {})
+    negative = events.filter(is_negative(events))
+    behaviour = ibis.coalesce(*(negative[key] for key in BEHAVIOUR_KEYS), negative.event_id)
+    negative = negative.mutate(behaviour=behaviour)
+    ends = negative.group_by(["subject", "source", "behaviour"]).aggregate(
+        ended=negative.occurred_at.max()
+    )
+    joined = negative.join(ends, ["subject", "source", "behaviour"])
+    period = (
+        ibis.cases(
+            *((joined.category == name, int(value)) for name, value in sorted(days.items())),
+            else_=DEFAULT_RETENTION_DAYS,
+        )
+        if days
+        else ibis.literal(DEFAULT_RETENTION_DAYS)
+    )
+    start = utc(as_of).timestamp()
+    # the period ends at ended + period; expired when that is at or before as_of
+    ended_seconds = joined.ended.epoch_seconds().floor()
+    expired = ended_seconds + period.cast("int64") * _SECONDS_PER_DAY <= ibis.literal(int(start))
+    return joined.filter(expired).select(
+        x_source=joined.source,
+        x_event_id=joined.event_id,
+        x_category=joined.category,
+        x_type=joined.type,
+        x_supersedes=joined.supersedes,
+    )
+
+
 def events_as_of(
     events: ir.Table,
     as_of: datetime,
@@ -39,6 +108,7 @@ def events_as_of(
     reliability: Mapping[str, float],
     excluded: Iterable[tuple[str, str]] = (),
     known_at: datetime | None = None,
+    retention: Mapping[str, int] | None = None,
 ) -> ir.Table:
     """The events that count as of ``as_of``, with weight ``w``, ``age_days`` and the instant
     itself as ``as_of_seconds`` (Unix seconds).
@@ -57,6 +127,9 @@ def events_as_of(
         Only events ingested before this instant count; by default ``as_of`` itself ("as
         known then", reproducible). A later instant rebuilds the past from history loaded
         afterwards ("as known now", for back-filled sources and training sets).
+    retention
+        Days a negative record counts after the behaviour ended, per category
+        (:data:`DEFAULT_RETENTION_DAYS` for a category not given).
     """
     cutoff = ibis.literal(utc(as_of))
     known = ibis.literal(utc(known_at if known_at is not None else as_of))
@@ -68,6 +141,10 @@ def events_as_of(
     visible = visible.anti_join(
         superseded,
         [visible.source == superseded.s_source, visible.event_id == superseded.s_event_id],
+    )
+    expired = expired_negatives(visible, as_of, retention)
+    visible = visible.anti_join(
+        expired, [visible.source == expired.x_source, visible.event_id == expired.x_event_id]
     )
     keys = sorted({f"{source}\x1f{event_id}" for source, event_id in excluded})
     if keys:

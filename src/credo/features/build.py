@@ -27,6 +27,7 @@ def characteristics_expr(
     *,
     reliability: Mapping[str, float],
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
     known_at: datetime | None = None,
     tie_scores: ir.Table | None = None,
 ) -> ir.Table:
@@ -36,7 +37,12 @@ def characteristics_expr(
     ``tie_scores`` (subject, score) is the previous published snapshot, for the ties' scores.
     """
     visible = events_as_of(
-        events, as_of, reliability=reliability, excluded=excluded, known_at=known_at
+        events,
+        as_of,
+        reliability=reliability,
+        excluded=excluded,
+        retention=retention,
+        known_at=known_at,
     )
     table = visible.select("subject").distinct()
     for builder in DIMENSION_BUILDERS:

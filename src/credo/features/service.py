@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
+import ibis
 import pyarrow as pa
 
 from credo.errors import InvalidInputError
 from credo.events.sources import SourceRegistry
+from credo.features.asof import expired_negatives
 from credo.features.build import characteristics_expr
 from credo.features.engines import feature_engine
 from credo.features.training import training_set
 from credo.lake.delta import DeltaEventLake
 from credo.settings import DuckDBEngine, SparkEngine
 
-__all__ = ["build_characteristics", "build_training_set", "parse_as_of"]
+__all__ = ["build_characteristics", "build_training_set", "expired_records", "parse_as_of"]
 
 
 def parse_as_of(text: str) -> datetime:
@@ -46,6 +48,7 @@ def build_characteristics(
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime | None = None,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
     tie_scores: pa.Table | None = None,
 ) -> pa.Table:
     """One row per person with any event visible as of ``as_of``, one column per
@@ -62,6 +65,7 @@ def build_characteristics(
             as_of,
             reliability=reliability,
             excluded=excluded,
+            retention=retention,
             known_at=known_at,
             tie_scores=None if tie_scores is None else runner.table("tie_scores", tie_scores),
         )
@@ -79,6 +83,7 @@ def build_training_set(
     engine: DuckDBEngine | SparkEngine,
     known_at: datetime,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
 ) -> pa.Table:
     """Characteristics at each date joined with the outcome in the following window, for
     training a model (see :mod:`credo.features.training`); ``excluded`` ``(source, event_id)``
@@ -98,6 +103,35 @@ def build_training_set(
             known_at=known_at,
             execute=runner.execute,
             excluded=excluded,
+            retention=retention,
+        )
+    finally:
+        runner.close()
+
+
+def expired_records(
+    lake: DeltaEventLake,
+    as_of: datetime,
+    *,
+    engine: DuckDBEngine | SparkEngine,
+    retention: Mapping[str, int] | None,
+) -> pa.Table:
+    """The lake's negative records whose retention period ran out by ``as_of``
+    (:func:`credo.features.asof.expired_negatives` over every event, whenever ingested):
+    ``source``, ``event_id``, ``category``, ``type`` and ``supersedes``."""
+    runner = feature_engine(engine)
+    try:
+        events = runner.events(lake)
+        seen = events.filter(events.occurred_at < ibis.literal(as_of))
+        expired = expired_negatives(seen, as_of, retention)
+        return runner.execute(
+            expired.select(
+                source=expired.x_source,
+                event_id=expired.x_event_id,
+                category=expired.x_category,
+                type=expired.x_type,
+                supersedes=expired.x_supersedes,
+            ).order_by(["source", "event_id"])
         )
     finally:
         runner.close()

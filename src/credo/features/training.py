@@ -47,11 +47,19 @@ def outcomes_expr(
     reliability: Mapping[str, float],
     known_at: datetime,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
 ) -> ir.Table:
     """Per subject with a bad event: ``bad`` (in the window) and ``bad_before`` (before it);
     disputed events (``excluded``) are no outcome, as they are no characteristic."""
     end = add_months(utc(as_of), outcome_months)
-    seen = events_as_of(events, end, reliability=reliability, excluded=excluded, known_at=known_at)
+    seen = events_as_of(
+        events,
+        end,
+        reliability=reliability,
+        excluded=excluded,
+        retention=retention,
+        known_at=known_at,
+    )
     bad = seen.filter(
         (seen.w > 0)
         & (
@@ -75,13 +83,19 @@ def training_set(
     known_at: datetime,
     execute: Callable[[ir.Table], pa.Table] | None = None,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
 ) -> pa.Table:
     """Characteristics at each date with ``as_of``, ``bad``, ``bad_before`` and
     ``window_complete`` (whether ``known_at`` is past the end of the outcome window)."""
     parts: list[pa.Table] = []
     for as_of in as_of_dates:
         features = characteristics_expr(
-            events, as_of, reliability=reliability, excluded=excluded, known_at=known_at
+            events,
+            as_of,
+            reliability=reliability,
+            excluded=excluded,
+            retention=retention,
+            known_at=known_at,
         )
         outcome = outcomes_expr(
             events,
@@ -90,6 +104,7 @@ def training_set(
             reliability=reliability,
             known_at=known_at,
             excluded=excluded,
+            retention=retention,
         )
         joined = features.left_join(outcome, "subject").drop("subject_right")
         complete = add_months(utc(as_of), outcome_months) <= utc(known_at)

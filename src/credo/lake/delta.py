@@ -3,17 +3,28 @@
 Appends are single Delta commits (a killed writer leaves the previous version), so readers and
 the monthly run always see whole ingests. Engines read the table's active files through
 ``deltalake`` (``DeltaTable.to_pyarrow_dataset``), which needs no DuckDB or Spark extension.
+
+Erasure and retention remove events physically (:meth:`DeltaEventLake.purge`): a Delta delete,
+a vacuum of every file the table no longer references, and a checkpoint after which the older
+log files (whose add actions carry per-file min/max statistics, and whose delete actions carry
+the predicate) are removed. Two file locks next to the table keep that safe: writers (ingest,
+purge) hold ``.ingest.lock`` in turn, and long readers (the monthly run, a re-score, training)
+hold ``.readers.lock`` shared, which a purge takes exclusive before it deletes files.
 """
 
 from __future__ import annotations
 
+import fcntl
+import re
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
@@ -21,7 +32,45 @@ from deltalake.exceptions import TableNotFoundError
 from credo.errors import LakeError
 from credo.events.schemas import ARROW_TYPES, payload_columns, payload_field_roles
 
-__all__ = ["LAKE_SCHEMA", "DeltaEventLake", "LakeSummary", "lake_column_name"]
+__all__ = [
+    "LAKE_SCHEMA",
+    "DeltaEventLake",
+    "LakeBusyError",
+    "LakeSummary",
+    "Purge",
+    "lake_column_name",
+]
+
+_LOG_FILE = re.compile(r"(\d{20})\.(json|checkpoint\.parquet|checkpoint\.\d+\.\d+\.parquet|crc)")
+
+
+class LakeBusyError(LakeError):
+    """The lake is being read or written and the caller chose not to wait."""
+
+
+@contextmanager
+def _flock(path: Path, mode: int, *, wait: bool, busy: str) -> Iterator[None]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as handle:
+        try:
+            fcntl.flock(handle, mode if wait else mode | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            raise LakeBusyError(busy) from exc
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True, slots=True)
+class Purge:
+    """What :meth:`DeltaEventLake.purge` removed."""
+
+    deleted: int
+    blanked: int
+    files_removed: int
+    logs_removed: int
+    version: int
 
 
 def lake_column_name(field: str) -> str:
@@ -91,6 +140,106 @@ class DeltaEventLake:
             description="credo event lake (pseudonymous)",
         )
         return 0
+
+    @contextmanager
+    def writing(self, *, wait: bool = True) -> Iterator[None]:
+        """One writer at a time (ingest, purge): a duplicate check and its append, or a delete
+        and its vacuum, must not interleave with another writer."""
+        with _flock(
+            self.path.parent / ".ingest.lock",
+            fcntl.LOCK_EX,
+            wait=wait,
+            busy="an ingest is writing to the lake",
+        ):
+            yield
+
+    @contextmanager
+    def reading(self, *, wait: bool = True) -> Iterator[None]:
+        """Held by long readers (the monthly run, re-scores, training) so that no purge removes
+        the files they are reading."""
+        with _flock(
+            self.path.parent / ".readers.lock",
+            fcntl.LOCK_SH,
+            wait=wait,
+            busy="a purge is removing files from the lake",
+        ):
+            yield
+
+    def purge(
+        self,
+        drop: ds.Expression,
+        *,
+        blank_counterpart: ds.Expression | None = None,
+        wait: bool = True,
+    ) -> Purge:
+        """Remove events physically: rewrite the months holding rows that match ``drop``
+        without them, with ``counterpart`` set to null where ``blank_counterpart`` matches, in
+        one commit; then vacuum every file the table no longer references (old versions, and
+        data files of interrupted appends), checkpoint, and remove the log files older than the
+        checkpoint.
+
+        The rewrite is an overwrite of whole month partitions fed by a streamed scan (memory
+        holds one batch), not a Delta ``DELETE``: delta-rs 1.6's delete and update write string
+        columns as ``string_view``, which pyarrow then cannot filter (delta-rs issue 4579).
+        Time travel to versions before the purge ends here: that is the point. ``wait=False``
+        raises :class:`LakeBusyError` instead of waiting for a writer or a long reader.
+        """
+        busy = "the monthly run, a re-score or training is reading the lake"
+        with (
+            self.writing(wait=wait),
+            _flock(self.path.parent / ".readers.lock", fcntl.LOCK_EX, wait=wait, busy=busy),
+        ):
+            touched = drop if blank_counterpart is None else drop | blank_counterpart
+            dataset = self.dataset()
+            months = sorted(
+                set(dataset.to_table(columns=["month"], filter=touched).column(0).to_pylist())
+            )
+            deleted = blanked = 0
+            if months:
+                deleted = dataset.count_rows(filter=drop)
+                if blank_counterpart is not None:
+                    blanked = dataset.count_rows(filter=blank_counterpart & ~drop)
+                self._rewrite(dataset, months, drop, blank_counterpart)
+            table = self.table()
+            removed = table.vacuum(
+                retention_hours=0, dry_run=False, enforce_retention_duration=False, full=True
+            )
+            table = self.table()
+            table.create_checkpoint()
+            version = int(table.version())
+            logs = 0
+            for entry in (self.path / "_delta_log").iterdir():
+                match = _LOG_FILE.fullmatch(entry.name)
+                if match and int(match.group(1)) < version:
+                    entry.unlink()
+                    logs += 1
+            return Purge(deleted, blanked, len(removed), logs, version)
+
+    def _rewrite(
+        self,
+        dataset: ds.Dataset,
+        months: list[str],
+        drop: ds.Expression,
+        blank_counterpart: ds.Expression | None,
+    ) -> None:
+        columns: dict[str, ds.Expression] = {name: ds.field(name) for name in LAKE_SCHEMA.names}
+        if blank_counterpart is not None:
+            columns["counterpart"] = pc.if_else(
+                blank_counterpart, pa.scalar(None, pa.string()), ds.field("counterpart")
+            )
+        keep = ds.field("month").isin(months) & ~drop
+        scanner = dataset.scanner(columns=columns, filter=keep, batch_size=64_000)
+        reader = pa.RecordBatchReader.from_batches(
+            LAKE_SCHEMA, (batch.cast(LAKE_SCHEMA) for batch in scanner.to_batches())
+        )
+        listed = ", ".join(f"'{month}'" for month in months)  # YYYY-MM: safe to quote
+        write_deltalake(
+            str(self.path),
+            reader,
+            mode="overwrite",
+            predicate=f"month IN ({listed})",
+            partition_by=["month"],
+        )
 
     def exists(self) -> bool:
         """Whether the table has been created."""

@@ -79,6 +79,7 @@ def rescore_people(
     scoring: ScoringSettings,
     engine: DuckDBEngine | SparkEngine,
     excluded: Iterable[tuple[str, str]],
+    retention: Mapping[str, int] | None = None,
     audit: AuditTrail,
     trigger: str,
 ) -> list[Rescored]:
@@ -110,6 +111,7 @@ def rescore_people(
         previous=previous,
         engine=engine,
         excluded=excluded,
+        retention=retention,
     )
     rows = _rows(frame, run, doc, earlier=earlier, snapshots=snapshots, scoring=scoring)
     done = []
@@ -196,6 +198,7 @@ def _scored(
     previous: RunRecord | None,
     engine: DuckDBEngine | SparkEngine,
     excluded: Iterable[tuple[str, str]],
+    retention: Mapping[str, int] | None = None,
 ) -> pd.DataFrame:
     """The scorecard's output for ``subjects`` (those with a counting event), as the run that
     made the current snapshot computed it but for ``excluded``."""
@@ -215,6 +218,7 @@ def _scored(
             known_at=run.started_at,
             tie_scores=ties,
             excluded=excluded,
+            retention=retention,
         )
         expr = expr.filter(expr.subject.isin(list(subjects)))
         frame: pd.DataFrame = runner.execute(expr).to_pandas()

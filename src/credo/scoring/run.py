@@ -116,6 +116,7 @@ def scored_expr(
     known_at: datetime,
     tie_scores: ir.Table | None,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
 ) -> ir.Table:
     """The characteristics of everyone with an event in ``events`` and the output of the
     scorecard ``doc`` compiled over them (points, dimension scores, score), in subject order:
@@ -142,6 +143,7 @@ def scored_expr(
         as_of,
         reliability=reliability,
         excluded=excluded,
+        retention=retention,
         known_at=known_at,
         tie_scores=tie_scores,
     )
@@ -160,6 +162,7 @@ def _score_to_file(
     known_at: datetime,
     tie_scores: pa.Table | None,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
 ) -> _Scored:
     """Everyone's characteristics and compiled scorecard output, computed in the engine and
     streamed to a Parquet file at ``path`` (memory holds one batch and the narrow columns)."""
@@ -175,6 +178,7 @@ def _score_to_file(
             known_at=known_at,
             tie_scores=ties,
             excluded=excluded,
+            retention=retention,
         )
         reader = runner.batches(scored, WRITE_BATCH)
         narrow = []
@@ -204,6 +208,7 @@ def monthly_run(
     clock: Clock,
     as_of: datetime,
     excluded: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
     progress: Progress = lambda _: None,
 ) -> RunSummary:
     """Score everyone as of ``as_of`` with the active model and publish the snapshot; events
@@ -233,6 +238,7 @@ def monthly_run(
                 known_at=clock.now(),
                 tie_scores=before,
                 excluded=excluded,
+                retention=retention,
             )
             progress(f"bands, reasons and privileges for {len(frame.narrow):,} people")
             summary = _publish(

@@ -30,10 +30,12 @@ from sqlalchemy.engine import Dialect
 __all__ = [
     "UTCDateTime",
     "audit_log",
+    "audit_subjects",
     "authorizations",
     "consent_log",
     "consents",
     "disputes",
+    "erasures",
     "ingest_runs",
     "metadata",
     "models",
@@ -321,12 +323,26 @@ audit_log = Table(
     Column("actor", String(80), nullable=False),
     Column("action", String(64), nullable=False),
     Column("subject", String(SUBJECT), nullable=True, index=True),
+    # what the hash covers instead of the subject: sha256(person's audit salt + subject)
+    Column("subject_ref", String(HASH), nullable=True),
     Column("detail", Text, nullable=False),
     Column("prev_hash", String(HASH), nullable=False),
     Column("hash", String(HASH), nullable=False),
 )
 """Append-only, hash-chained record of every disclosure and every consent or grant change;
-``detail`` is JSON without personal data (people appear as subject tokens only)."""
+``detail`` is JSON without personal data (people appear as subject tokens only). The hash
+covers ``subject_ref``, not ``subject``, so erasing a person blanks ``subject`` and destroys
+their salt without breaking the chain (see :mod:`credo.consent.audit`)."""
+
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("salt", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+"""Each person's random audit salt: binds their entries' ``subject_ref`` to their token while
+they exist; destroyed when they are erased, which leaves their entries unlinkable."""
 
 EVENT_ID = 128  # the longest event id a source may send
 
@@ -354,3 +370,13 @@ person is right: the record is left out for good) or rejected (the record stands
 ``resolved_by`` is ``source`` or ``clock``. The statement and the evidence are free text that
 may name people, so they are encrypted with the person's data key (see
 :mod:`credo.rights.disputes`)."""
+
+erasures = Table(
+    "erasures",
+    metadata,
+    Column("subject", String(SUBJECT), primary_key=True),
+    Column("requested_at", UTCDateTime, nullable=False),
+)
+"""People erased from the store whose events are still to be purged from the lake (the purge
+waits for a monthly run reading the lake; the next run does it first). A row goes with the
+purge, so no token of an erased person outlives it."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -69,11 +69,13 @@ def train_on_lake(
     outcome_months: int | None = None,
     activate: bool = True,
     disputed: Iterable[tuple[str, str]] = (),
+    retention: Mapping[str, int] | None = None,
     progress: Progress = lambda _: None,
 ) -> TrainReport:
     """Characteristics at ``as_of`` and outcomes over the following months → a scorecard,
     registered (active by default) with its report under ``reports``; ``disputed``
-    ``(source, event_id)`` pairs (pending and upheld disputes) count for neither."""
+    ``(source, event_id)`` pairs (pending and upheld disputes) count for neither, nor do
+    negative records past their ``retention`` (days per category)."""
     disputed = sorted(set(disputed))
     months = outcome_months or scoring.outcome_months
     now = clock.now()
@@ -98,6 +100,7 @@ def train_on_lake(
         engine=engine,
         known_at=now,
         excluded=disputed,
+        retention=retention,
     ).to_pandas()
     excluded = {
         "in default already": int((table["bad_before"] == 1).sum()),
@@ -112,7 +115,7 @@ def train_on_lake(
         f"characteristics at the lake's end ({last - timedelta(days=1):%Y-%m-%d}), for stability"
     )
     later = build_characteristics(
-        lake, sources, last, engine=engine, known_at=now, excluded=disputed
+        lake, sources, last, engine=engine, known_at=now, excluded=disputed, retention=retention
     ).to_pandas()
     progress(f"fitting the scorecard on {len(frame):,} people and a LightGBM challenger")
     fitted = fit_and_evaluate(

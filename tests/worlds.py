@@ -1,5 +1,6 @@
 """A small synthetic credo home with a lake and a trained model, built once per session and
-copied for each test that changes it."""
+copied for each test that changes it. The fixtures are imported by the conftest of each test
+folder that uses them (scoring, rights)."""
 
 from __future__ import annotations
 
