@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## create .venv and install credo with every extra
 
 demo: export CREDO_HOME := $(DEMO_HOME)
-demo: $(STAMP) ## synthetic population → ingest → train → monthly runs → summary (then serve)
+demo: $(STAMP) ## synthetic population → ingest → train → monthly runs → summary (then serve API and pages)
 	@echo "==> starting afresh: removing $(DEMO_HOME)/ and $(DEMO_DATA)/ of an earlier demo"
 	rm -rf $(DEMO_HOME) $(DEMO_DATA)
 	@echo "==> generating $(SUBJECTS) synthetic people over $(MONTHS) months into $(DEMO_DATA)/"
@@ -51,7 +51,7 @@ demo: $(STAMP) ## synthetic population → ingest → train → monthly runs →
 	@echo "==> demo logins (a person, a partner that has asked for access, an operator)"
 	$(BIN)/credo demo access --person $$(sed -n 2p $(DEMO_DATA)/consents.csv | cut -d, -f1) --url http://$(HOST):$(PORT)
 	@if [ -z "$(NO_SERVE)" ]; then \
-		echo "==> serving the API on http://$(HOST):$(PORT) (Ctrl-C to stop; NO_SERVE=1 skips this)"; \
+		echo "==> serving the API and the pages on http://$(HOST):$(PORT)/ (Ctrl-C to stop; NO_SERVE=1 skips this)"; \
 		$(BIN)/credo serve --host $(HOST) --port $(PORT); \
 	fi
 

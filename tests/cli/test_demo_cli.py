@@ -41,6 +41,7 @@ def test_the_text_form_shows_how_to_try_it(cli_home: Home) -> None:
     assert result.exit_code == 0, result.output
     assert "/v1/me/score" in result.stdout
     assert "threshold?min=650" in result.stdout
+    assert "/login (the person)" in result.stdout
 
 
 def test_no_demo_logins_in_production(cli_home: Home, monkeypatch: pytest.MonkeyPatch) -> None:

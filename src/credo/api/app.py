@@ -47,4 +47,7 @@ def create_app(home: Home) -> FastAPI:
     app.include_router(partner_routes())
     app.include_router(me_routes())
     app.include_router(admin_routes())
+    from credo.web import install_dashboard  # noqa: PLC0415 - the pages import the API's parts
+
+    install_dashboard(app)  # the pages (left out of the OpenAPI document) and /static
     return app

@@ -1,5 +1,8 @@
 """People's routes under ``/v1``: logging in, then their own score, history, privileges,
-consents, grants, access log and disputes.
+consents, grants, access log, disputes, export and erasure.
+
+The ``…_out`` readers turn what the services hold into the response models; the dashboard's
+pages (:mod:`credo.web`) render the same models through the same readers.
 
 Every ``/v1/me`` route acts for the subject of the session token and for no one else: the
 subject comes from the token, never from the request, and a grant id of another person is
@@ -52,7 +55,16 @@ from credo.rights.disputes import Dispute
 from credo.rights.export import export_person
 from credo.storage.snapshots import ScoreRecord
 
-__all__ = ["me_routes"]
+__all__ = [
+    "access_log_out",
+    "consents_out",
+    "dispute_out",
+    "grant_out",
+    "history_out",
+    "me_routes",
+    "privileges_out",
+    "score_report_out",
+]
 
 Responses = dict[int | str, dict[str, Any]]
 
@@ -100,7 +112,7 @@ def _band(home: Home, name: str | None) -> BandInfoOut | None:
     return None if name is None else BandInfoOut(name=name, name_zh="", low=None, high=None)
 
 
-def _score(home: Home, record: ScoreRecord) -> ScoreReportOut:
+def score_report_out(home: Home, record: ScoreRecord) -> ScoreReportOut:
     detail = record.detail
     improvement = detail.get("raise")
     return ScoreReportOut(
@@ -116,7 +128,7 @@ def _score(home: Home, record: ScoreRecord) -> ScoreReportOut:
     )
 
 
-def _history(records: list[ScoreRecord]) -> HistoryOut:
+def history_out(records: list[ScoreRecord]) -> HistoryOut:
     months: list[MonthOut] = []
     before: int | None = None
     for record in records:
@@ -151,7 +163,7 @@ def _privilege(catalogue: Catalogue, key: str) -> dict[str, Any]:
     return {"key": key, "name": key, "benefit": None, "partner": None, "category": None}
 
 
-def _privileges(catalogue: Catalogue, record: ScoreRecord) -> PrivilegesOut:
+def privileges_out(catalogue: Catalogue, record: ScoreRecord) -> PrivilegesOut:
     status: Mapping[str, Any] = record.detail.get("privileges") or {}
     return PrivilegesOut(
         as_of=record.as_of,
@@ -163,14 +175,14 @@ def _privileges(catalogue: Catalogue, record: ScoreRecord) -> PrivilegesOut:
     )
 
 
-def _consents(home: Home, subject: str) -> ConsentsOut:
+def consents_out(home: Home, subject: str) -> ConsentsOut:
     rows = home.consents.show_subject(subject)
     return ConsentsOut(
         consents=[ConsentOut(category=c, source=s, granted=g, since=at) for c, s, g, at in rows]
     )
 
 
-def _grant(grant: Grant, home: Home) -> GrantOut:
+def grant_out(grant: Grant, home: Home) -> GrantOut:
     now = home.clock.now()
     return GrantOut(
         id=grant.id,
@@ -190,7 +202,7 @@ def _grant(grant: Grant, home: Home) -> GrantOut:
     )
 
 
-def _dispute(dispute: Dispute, home: Home) -> DisputeOut:
+def dispute_out(dispute: Dispute, home: Home) -> DisputeOut:
     now = home.clock.now()
     return DisputeOut(
         id=dispute.id,
@@ -210,7 +222,7 @@ def _dispute(dispute: Dispute, home: Home) -> DisputeOut:
     )
 
 
-def _access_log(home: Home, subject: str, limit: int) -> AccessLogOut:
+def access_log_out(home: Home, subject: str, limit: int) -> AccessLogOut:
     entries = []
     for entry in home.audit.disclosures_for(subject, limit=limit):
         detail = entry.detail
@@ -260,25 +272,25 @@ def me_routes() -> APIRouter:
         """My current score: band (with its Chinese name), percentile, the five dimension
         scores, the reasons with tips, what would raise it, as-of date and model version; N/A
         with its reason when there was too little data to score."""
-        return _score(home, _current(home, subject))
+        return score_report_out(home, _current(home, subject))
 
     @router.get("/me/history")
     def my_history(subject: SubjectDep, home: HomeDep) -> HistoryOut:
         """My scores over the published monthly runs, oldest first, with what moved each
         month."""
-        return _history(home.snapshots.history(subject))
+        return history_out(home.snapshots.history(subject))
 
     @router.get("/me/privileges", responses=_404)
     def my_privileges(subject: SubjectDep, home: HomeDep) -> PrivilegesOut:
         """The privileges my current score earns, and those within reach with what is
         missing."""
         record = _current(home, subject)
-        return _privileges(configured_catalogue(home), record)
+        return privileges_out(configured_catalogue(home), record)
 
     @router.get("/me/consents")
     def my_consents(subject: SubjectDep, home: HomeDep) -> ConsentsOut:
         """My collection consents: per data category, for every source (``*``) or one."""
-        return _consents(home, subject)
+        return consents_out(home, subject)
 
     @router.put("/me/consents")
     def change_my_consents(body: ConsentsIn, subject: SubjectDep, home: HomeDep) -> ConsentsOut:
@@ -286,28 +298,28 @@ def me_routes() -> APIRouter:
         ingest and monthly run follow them. Answers with all my consents."""
         choices = [(c.category, c.source, c.action == "grant") for c in body.changes]
         change_consents(home.consents, home.sources, home.audit, subject, choices)
-        return _consents(home, subject)
+        return consents_out(home, subject)
 
     @router.get("/me/grants")
     def my_grants(subject: SubjectDep, home: HomeDep) -> GrantsOut:
         """Partners' requests waiting for my answer and my grants, newest first."""
-        return GrantsOut(grants=[_grant(g, home) for g in home.grants.grants_for(subject)])
+        return GrantsOut(grants=[grant_out(g, home) for g in home.grants.grants_for(subject)])
 
     @router.post("/me/grants/{grant_id}/approve", responses={**_404, **_409})
     def approve_grant(grant_id: GrantId, subject: SubjectDep, home: HomeDep) -> GrantOut:
         """Approve a pending request: the partner may ask within the scope until it expires."""
-        return _grant(home.grants.approve(subject, grant_id), home)
+        return grant_out(home.grants.approve(subject, grant_id), home)
 
     @router.post("/me/grants/{grant_id}/refuse", responses={**_404, **_409})
     def refuse_grant(grant_id: GrantId, subject: SubjectDep, home: HomeDep) -> GrantOut:
         """Refuse a pending request."""
-        return _grant(home.grants.refuse(subject, grant_id), home)
+        return grant_out(home.grants.refuse(subject, grant_id), home)
 
     @router.post("/me/grants/{grant_id}/revoke", responses={**_404, **_409})
     def revoke_grant(grant_id: GrantId, subject: SubjectDep, home: HomeDep) -> GrantOut:
         """Revoke a grant at once; while the partner has frozen it (a contract runs) the
         answer is 409 with the freeze's end and reason."""
-        return _grant(home.grants.revoke(subject, grant_id), home)
+        return grant_out(home.grants.revoke(subject, grant_id), home)
 
     @router.get("/me/access-log")
     def my_access_log(
@@ -317,7 +329,7 @@ def me_routes() -> APIRouter:
     ) -> AccessLogOut:
         """Who asked for my score, when, under which grant and scope, and whether they were
         answered or denied; newest first."""
-        return _access_log(home, subject, limit)
+        return access_log_out(home, subject, limit)
 
     @router.get("/me/export", responses=_404)
     def my_export(subject: SubjectDep, home: HomeDep) -> dict[str, Any]:
@@ -334,13 +346,15 @@ def me_routes() -> APIRouter:
         dispute = home.disputes.open(
             subject, source=body.source, event_id=body.event_id, statement=body.statement
         )
-        return _dispute(dispute, home)
+        return dispute_out(dispute, home)
 
     @router.get("/me/disputes")
     def my_disputes(subject: SubjectDep, home: HomeDep) -> DisputesOut:
         """My disputes, newest first: status, the source's deadline and the time left, and
         the source's evidence once it answered."""
-        return DisputesOut(disputes=[_dispute(d, home) for d in home.disputes.for_subject(subject)])
+        return DisputesOut(
+            disputes=[dispute_out(d, home) for d in home.disputes.for_subject(subject)]
+        )
 
     @router.post("/me/erase")
     def erase_me(body: ErasureIn, subject: SubjectDep, home: HomeDep) -> ErasureOut:

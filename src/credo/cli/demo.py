@@ -42,6 +42,11 @@ def demo_access(
     operator = home.people.issue_operator_token(hours=72)
     doc = {
         "url": host,
+        "pages": {
+            "person": f"{host}/login",
+            "partner": f"{host}/partner",
+            "operator": f"{host}/operator",
+        },
         "person": {"identifier": person, "password": DEMO_PASSWORD},
         "partner": {"name": partner.name, "api_key": key, "authorization": request.id},
         "operator_token": operator,
@@ -79,3 +84,8 @@ def demo_access(
         highlight=False,
     )
     out.print(f"API reference: {host}/docs (OpenAPI at {host}/openapi.json)", highlight=False)
+    out.print(
+        f"Pages: {host}/login (the person), {host}/partner (the partner's key), "
+        f"{host}/operator (the operator token)",
+        highlight=False,
+    )

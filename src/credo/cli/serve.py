@@ -38,7 +38,7 @@ def serve(
     workers = workers or settings.workers
     # worker processes build their app from the environment: hand them the home chosen here
     os.environ["CREDO_HOME"] = str(home.settings.home.resolve())
-    err.print(f"credo API on http://{host}:{port} ({workers} worker(s)); docs at /docs")
+    err.print(f"credo API and pages on http://{host}:{port} ({workers} worker(s)); docs at /docs")
     config = _Config(
         "credo.api.server:app_from_environment",
         factory=True,
