@@ -37,6 +37,8 @@ demo: $(STAMP) ## synthetic population → ingest → train → monthly runs →
 	$(BIN)/credo load $(DEMO_DATA) --rejects $(DEMO_DATA)/rejects
 	@echo "==> the event lake"
 	$(BIN)/credo lake summary
+	@echo "==> estimating each source's reliability from agreement between sources and disputes"
+	$(BIN)/credo source reliability --apply
 	@echo "==> training a scorecard as of $(TRAIN_AS_OF) on the outcomes of the following 12 months"
 	$(BIN)/credo train --as-of $(TRAIN_AS_OF)
 	@for month in $(RUN_MONTHS); do \

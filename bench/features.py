@@ -88,12 +88,15 @@ h AS (
     ON d.subject = l.subject
 ), inc AS (
   SELECT subject, max(CAST(amount_minor AS DOUBLE) * w) AS income FROM v s
-  WHERE type = 'income_verified' AND occurred_at = (
-    SELECT max(occurred_at) FROM v t WHERE t.type = 'income_verified' AND t.subject = s.subject)
+  WHERE type = 'income_verified'
+    AND w = (SELECT max(w) FROM v t WHERE t.type = 'income_verified' AND t.subject = s.subject)
+    AND occurred_at = (
+      SELECT max(occurred_at) FROM v t WHERE t.type = 'income_verified' AND t.subject = s.subject
+        AND t.w = s.w)
   GROUP BY subject
 ), c AS (
   SELECT subject,
-    sum(CAST(amount_minor AS DOUBLE) * w) FILTER (d6) AS wbal, sum(w) FILTER (d6) AS wsum,
+    sum(CAST(amount_minor AS DOUBLE) * w) FILTER (d6) AS wbal, count(*) FILTER (d6) AS wsum,
     stddev_samp(CAST(amount_minor AS DOUBLE)) FILTER (d6) AS sd,
     avg(CAST(amount_minor AS DOUBLE)) FILTER (d6) AS mean,
     coalesce(sum(w) FILTER (ended AND outcome = 'on_time'), 0) AS kept,
@@ -101,7 +104,9 @@ h AS (
     sum(w) FILTER (ended) AS ended_w, sum(w) FILTER (ended AND outcome <> 'on_time') AS late_w,
     coalesce(sum(w) FILTER (type = 'contract' AND kind = 'deposit_free_order'
                             AND age_days <= 730), 0) AS orders
-  FROM (SELECT *, type = 'balance_snapshot' AND kind = 'deposit' AND age_days <= 182 AS d6,
+  FROM (SELECT *, type = 'balance_snapshot' AND kind = 'deposit' AND age_days <= 182
+                  AND w = max(w) FILTER (type = 'balance_snapshot' AND kind = 'deposit'
+                                         AND age_days <= 182) OVER (PARTITION BY subject) AS d6,
                type = 'contract_fulfilled' AND age_days <= 730 AS ended
         FROM v WHERE category = 'capacity')
   GROUP BY subject
@@ -128,12 +133,15 @@ b AS (
         ('grocery','utilities','transport','health','education')) AS essential,
     sum(CAST(amount_minor AS DOUBLE) * w) FILTER (bought AND merchant_category = 'gambling')
         AS gambling,
-    sum(w) FILTER (b12 AND type = 'bill_payment') AS bills,
-    sum(w) FILTER (b12 AND type = 'bill_payment' AND days_late = 0) AS bills_ok,
-    sum(w) FILTER (bought) AS purchases, sum(w) FILTER (b12 AND type = 'refund') AS refunds,
-    sum(w) FILTER (b12 AND type = 'refund' AND kind = 'chargeback') AS chargebacks
+    sum(CAST(amount_minor AS DOUBLE) * w) FILTER (b12m AND type = 'bill_payment') AS bills,
+    sum(CAST(amount_minor AS DOUBLE) * w) FILTER (b12m AND type = 'bill_payment'
+                                                  AND days_late = 0) AS bills_ok,
+    sum(CAST(amount_minor AS DOUBLE) * w) FILTER (b12m AND type = 'refund') AS refunded,
+    sum(w) FILTER (b12m AND type = 'refund' AND kind = 'chargeback') AS chargebacks
   FROM (SELECT *, category = 'behavior' AND age_days <= 365 AS b12,
-               category = 'behavior' AND age_days <= 365 AND type = 'purchase' AS bought FROM v)
+               category = 'behavior' AND age_days <= 365 AND amount_minor >= 1000 AS b12m,
+               category = 'behavior' AND age_days <= 365 AND type = 'purchase'
+                 AND amount_minor >= 1000 AS bought FROM v)
   GROUP BY subject
 ), ties AS (
   SELECT subject, counterpart, occurred_at, action, verified, w, relation, age_days
@@ -202,9 +210,9 @@ SELECT s.subject,
   CASE WHEN b.spend > 0 THEN coalesce(b.essential, 0) / b.spend END AS beh_essential_share_12m,
   CASE WHEN b.spend > 0 THEN coalesce(b.gambling, 0) / b.spend END AS beh_gambling_share_12m,
   CASE WHEN b.bills > 0 THEN coalesce(b.bills_ok, 0) / b.bills END AS beh_bill_on_time_share_12m,
-  CASE WHEN b.purchases > 0 THEN coalesce(b.refunds, 0) / b.purchases END AS beh_refund_share_12m,
+  CASE WHEN b.spend > 0 THEN coalesce(b.refunded, 0) / b.spend END AS beh_refund_share_12m,
   CASE WHEN b.n_b > 0 THEN coalesce(b.chargebacks, 0) END AS beh_chargebacks_12m,
-  CASE WHEN b.n_b > 0 THEN coalesce(b.purchases, 0) END AS beh_purchases_12m,
+  CASE WHEN b.n_b > 0 THEN coalesce(b.spend, 0) END AS beh_spend_12m,
   CASE WHEN n.total IS NOT NULL THEN least(n.total, 30.0) END AS net_ties,
   CASE WHEN n.total > 0 THEN coalesce(n.ver, 0) / n.total END AS net_verified_share,
   CASE WHEN n.total > 0 THEN coalesce(n.mut, 0) / n.total END AS net_mutual_share,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -131,3 +132,16 @@ def score_detail(
         "points": points,
         "change": change,
     }
+
+
+@dataclass(frozen=True)
+class RegisteredSource:
+    """A registered source as the reliability estimator reads it (no store needed)."""
+
+    name: str
+    categories: frozenset[str] = field(default_factory=lambda: frozenset({"history"}))
+    reliability: float = 0.9
+    reliability_pinned: bool = False
+    reliability_declared: float = 0.9
+    disputes_upheld: int = 0
+    disputes_rejected: int = 0

@@ -133,18 +133,23 @@ def capacity(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             for e in events
             if e["type"] == "balance_snapshot" and e["kind"] == "deposit" and e["age_days"] <= 182
         ]
-        weight = sum(e["w"] for e in deposits)
+        if deposits:  # the most reliable source's balances
+            top = max(e["w"] for e in deposits)
+            deposits = [e for e in deposits if e["w"] == top]
         amounts = [float(e["amount_minor"]) for e in deposits]
         incomes = [e for e in events if e["type"] == "income_verified"]
         income = None
-        if incomes:
+        if incomes:  # the most reliable source's latest report
+            top = max(e["w"] for e in incomes)
+            incomes = [e for e in incomes if e["w"] == top]
             last = max(e["occurred_at"] for e in incomes)
             income = max(e["amount_minor"] * e["w"] for e in incomes if e["occurred_at"] == last)
         ended = [e for e in events if e["type"] == "contract_fulfilled" and e["age_days"] <= 730]
         ended_w = sum(e["w"] for e in ended)
         out[subject] = {
-            "cap_avg_deposit_balance_6m": sum(e["amount_minor"] * e["w"] for e in deposits) / weight
-            if weight > 0
+            "cap_avg_deposit_balance_6m": sum(e["amount_minor"] * e["w"] for e in deposits)
+            / len(deposits)
+            if deposits
             else None,
             "cap_balance_volatility_6m": statistics.stdev(amounts)
             / (abs(statistics.fmean(amounts)) + 100.0)
@@ -228,16 +233,20 @@ def behavior(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         out[subject] = values
         if not b:
             continue
-        recent = [e for e in b if e["age_days"] <= 365]
+        active = [e for e in b if e["age_days"] <= 365]
+        recent = [  # tiny purchases, bills and refunds do not count (but make a month active)
+            e
+            for e in active
+            if e["type"] not in ("purchase", "bill_payment", "refund") or e["amount_minor"] >= 1_000
+        ]
         bought = [e for e in recent if e["type"] == "purchase"]
         spend = sum(e["amount_minor"] * e["w"] for e in bought)
         bills = [e for e in recent if e["type"] == "bill_payment"]
         refunds = [e for e in recent if e["type"] == "refund"]
-        purchases = sum(e["w"] for e in bought)
         values.update(
             {
                 "beh_active_months_share_12m": len(
-                    {e["occurred_at"].strftime("%Y-%m") for e in recent}
+                    {e["occurred_at"].strftime("%Y-%m") for e in active}
                 )
                 / 12,
                 "beh_essential_share_12m": share(
@@ -257,11 +266,14 @@ def behavior(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                     spend,
                 ),
                 "beh_bill_on_time_share_12m": share(
-                    sum(e["w"] for e in bills if e["days_late"] == 0), sum(e["w"] for e in bills)
+                    sum(e["amount_minor"] * e["w"] for e in bills if e["days_late"] == 0),
+                    sum(e["amount_minor"] * e["w"] for e in bills),
                 ),
-                "beh_refund_share_12m": share(sum(e["w"] for e in refunds), purchases),
+                "beh_refund_share_12m": share(
+                    sum(e["amount_minor"] * e["w"] for e in refunds), spend
+                ),
                 "beh_chargebacks_12m": sum(e["w"] for e in refunds if e["kind"] == "chargeback"),
-                "beh_purchases_12m": purchases,
+                "beh_spend_12m": spend,
             }
         )
     return out

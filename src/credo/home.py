@@ -24,6 +24,7 @@ from credo.consent.people import PeopleAccounts
 from credo.consent.watchlist import LakeWatchlist
 from credo.errors import ConfigurationError
 from credo.events.ingest import Ingestor
+from credo.events.reliability import ReliabilityEstimate, estimate_reliability
 from credo.events.sources import SourceRegistry
 from credo.lake.delta import DeltaEventLake
 from credo.privacy.keys import KeyProvider, LocalKeyProvider, create_local_key, key_provider
@@ -227,6 +228,24 @@ class Home:
                 retention=self.settings.rights.retention_days(),
             )
         return purge_expired(self.lake, self.audit, expired, dry_run=dry_run)
+
+    def source_reliability(self) -> list[ReliabilityEstimate]:
+        """Every source's reliability estimated now from the lake's agreement between sources
+        (:func:`credo.features.agreement.measure_agreement`, on the configured engine) and from
+        its disputes (:func:`credo.events.reliability.estimate_reliability`)."""
+        from credo.features.agreement import measure_agreement  # noqa: PLC0415 - see monthly_run
+
+        registered = self.sources.all()
+        with self.lake.reading():
+            agreements = measure_agreement(
+                self.lake,
+                self.clock.now(),
+                sources=[s.name for s in registered],
+                engine=self.settings.engine,
+                excluded=self.disputes.excluded(),
+                retention=self.settings.rights.retention_days(),
+            )
+        return estimate_reliability(registered, agreements)
 
     def export_sources(self) -> ExportSources:
         """What a person's data export reads (:func:`credo.rights.export.export_person`)."""

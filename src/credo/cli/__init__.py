@@ -8,6 +8,8 @@ from credo.cli import people as _people  # noqa: F401 - registers `credo person`
 from credo.cli import rights as _rights  # noqa: F401 - registers `credo rights`
 from credo.cli import runs as _runs  # noqa: F401 - registers `credo run`, `runs` and `score`
 from credo.cli import serve as _serve  # noqa: F401 - registers `credo serve`
+from credo.cli import sources as _sources  # noqa: F401 - registers `credo source`
+from credo.cli import trust as _trust  # noqa: F401 - registers `credo model fairness`, `card`
 from credo.cli.app import app, main
 
 __all__ = ["app", "main"]

@@ -35,7 +35,6 @@ from credo.settings import load_settings
 
 __all__ = ["app", "main"]
 
-source_app = typer.Typer(help="Register and list sources.", no_args_is_help=True)
 consent_app = typer.Typer(help="Collection consents per person and category.", no_args_is_help=True)
 lake_app = typer.Typer(help="The event lake.", no_args_is_help=True)
 schema_app = typer.Typer(help="Schemas for integrators.", no_args_is_help=True)
@@ -45,7 +44,6 @@ features_app = typer.Typer(
     "`credo features list` shows the catalogue.",
     invoke_without_command=True,
 )
-app.add_typer(source_app, name="source")
 app.add_typer(consent_app, name="consent")
 app.add_typer(lake_app, name="lake")
 app.add_typer(schema_app, name="schema")
@@ -76,51 +74,6 @@ def init(
 def schema_events() -> None:
     """Print the JSON Schema of a v1 event."""
     sys.stdout.write(json.dumps(event_json_schema(), indent=2) + "\n")
-
-
-# --- sources ----------------------------------------------------------------------------------
-
-
-@source_app.command("add")
-def source_add(
-    name: str,
-    categories: Annotated[str, typer.Option(help=f"Comma-separated: {','.join(CATEGORIES)}")],
-    reliability: Annotated[
-        float, typer.Option(help="Share of its records taken as true, (0,1]")
-    ] = 1.0,
-    description: Annotated[str, typer.Option(help="What the source is")] = "",
-) -> None:
-    """Register a source that may send events of the given categories."""
-    home = open_home()
-    home.require_ready()
-    source = home.sources.add(name, categories, reliability=reliability, description=description)
-    out.print(
-        f"source [bold]{source.name}[/] registered: {','.join(sorted(source.categories))}, "
-        f"reliability {source.reliability:.2f}"
-    )
-
-
-@source_app.command("list")
-def source_list(as_json: JsonFlag = False) -> None:
-    """List the registered sources."""
-    home = open_home()
-    home.require_ready()
-    rows = home.sources.all()
-    if as_json:
-        payload = [
-            {
-                **asdict(s),
-                "categories": sorted(s.categories),
-                "created_at": s.created_at.isoformat(),
-            }
-            for s in rows
-        ]
-        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-        return
-    table = Table("source", "categories", "reliability", "description")
-    for s in rows:
-        table.add_row(s.name, ",".join(sorted(s.categories)), f"{s.reliability:.2f}", s.description)
-    out.print(table)
 
 
 # --- consents ---------------------------------------------------------------------------------

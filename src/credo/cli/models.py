@@ -149,6 +149,14 @@ def model_train(
     register: Annotated[
         bool, typer.Option(help="Also register it in the credo home (inactive)")
     ] = False,
+    protected: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--protected",
+            help="A protected attribute (age, sex, …): kept out of the characteristics, for "
+            "`credo model fairness` to audit (repeat for more)",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Train a scorecard on any CSV table (an analyst's own data)."""
@@ -157,8 +165,15 @@ def model_train(
     except (OSError, ValueError) as exc:
         raise UnreadableInputError(f"cannot read {csv}: {exc}") from exc
     y = read_target(frame, target, bad_value)
+    apart = list(dict.fromkeys(protected or ()))
+    unknown = [name for name in apart if name not in frame.columns or name == target]
+    if unknown:
+        raise InvalidInputError(
+            f"--protected {unknown[0]!r} is not an attribute column; the file has: "
+            + ", ".join(str(c) for c in frame.columns if c != target)
+        )
     keep = frame[target].notna()
-    X = frame.loc[keep].drop(columns=[target])  # noqa: N806 - scikit-learn's name
+    X = frame.loc[keep].drop(columns=[target, *apart])  # noqa: N806 - scikit-learn's name
     stem = csv.name.removesuffix(".gz").removesuffix(".csv")
     out_file = out_file or csv.with_name(f"{stem}.scorecard.json")
     report_file = report_file or csv.with_name(f"{stem}.report.html")
@@ -201,6 +216,7 @@ def model_train(
         "test_auc": test.auc,
         "test_ks": test.ks,
         "challenger": fitted.artifact["metrics"].get("challenger"),
+        "protected": apart,
         "artifact": str(out_file),
         "report": str(report_file),
     }
@@ -211,6 +227,8 @@ def model_train(
         f"{len(fitted.scorecard.features_)} characteristics kept of {X.shape[1]}; "
         f"held-out AUC {test.auc:.3f}, KS {test.ks:.3f}"
     )
+    if apart:
+        out.print("kept apart from the characteristics: " + ", ".join(apart))
     out.print(f"artifact: {out_file}\nreport: {report_file}")
     if home is not None:
         out.print(f"registered as {version} (inactive)")

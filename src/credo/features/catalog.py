@@ -283,7 +283,7 @@ CATALOG: tuple[Characteristic, ...] = (
     Characteristic(
         "beh_bill_on_time_share_12m",
         "behavior",
-        "Share of household bills (utilities, phone, rent) paid on time",
+        "Share of household bills (utilities, phone, rent) paid on time, by amount",
         "lower_is_riskier",
         365,
         "share",
@@ -292,7 +292,7 @@ CATALOG: tuple[Characteristic, ...] = (
     Characteristic(
         "beh_refund_share_12m",
         "behavior",
-        "Refunds and chargebacks per purchase",
+        "Share of spending refunded or charged back, by amount",
         "higher_is_riskier",
         365,
         "ratio",
@@ -307,12 +307,12 @@ CATALOG: tuple[Characteristic, ...] = (
         "Settle disputes with merchants directly.",
     ),
     Characteristic(
-        "beh_purchases_12m",
+        "beh_spend_12m",
         "behavior",
-        "Purchases in the last 12 months",
+        "Amount spent on purchases in the last 12 months",
         "lower_is_riskier",
         365,
-        "count",
+        "minor units",
     ),
     Characteristic(
         "net_ties",

@@ -1,5 +1,6 @@
 """Scorecard models: monotone binning, points scaling, reasons, versioned JSON artifacts,
-evaluation, stability, the HTML report and a LightGBM challenger.
+evaluation, stability, fairness across groups, the HTML report, the model card and a LightGBM
+challenger.
 
 The model trains on any table (one row per subject, a 0/1 target where 1 = bad); it knows
 nothing of events, lakes or the feature catalogue.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from credo.model.artifact import dumps, from_artifact, loads, to_artifact, training_fingerprint
 from credo.model.binning import Binning, MonotoneBinner, assign_bins
+from credo.model.card import CardInput, render_card
 from credo.model.challenger import Challenger, ChallengerParams, fit_challenger
 from credo.model.evaluation import (
     DEFAULT_BANDS,
@@ -22,6 +24,8 @@ from credo.model.evaluation import (
     gini,
     ks,
 )
+from credo.model.fairness import FairnessAudit, GroupResult, audit_attribute
+from credo.model.fairness_report import FairnessReport
 from credo.model.reasons import Improvement, Reason
 from credo.model.report import (
     ChallengerInput,
@@ -39,11 +43,15 @@ __all__ = [
     "Band",
     "BandCalibration",
     "Binning",
+    "CardInput",
     "Challenger",
     "ChallengerInput",
     "ChallengerParams",
     "Evaluation",
     "EvaluationInput",
+    "FairnessAudit",
+    "FairnessReport",
+    "GroupResult",
     "Improvement",
     "MonotoneBinner",
     "PsiRow",
@@ -54,6 +62,7 @@ __all__ = [
     "TrainingSummary",
     "assign_bins",
     "auc",
+    "audit_attribute",
     "brier",
     "calibration_by_band",
     "dumps",
@@ -66,6 +75,7 @@ __all__ = [
     "psi",
     "psi_categorical",
     "psi_table",
+    "render_card",
     "render_report",
     "stability_verdict",
     "to_artifact",

@@ -2,9 +2,11 @@
 
 It shows the scorecard's discrimination (AUC, KS, Gini) and accuracy (Brier) on the training and
 test samples beside a challenger's, the ROC and KS curves, the score distribution of goods and
-bads, calibration and population per score band, stability (PSI) and the scorecard itself, bin
-by bin. The page needs nothing else: inline CSS, charts as inline SVG (:mod:`credo.model.svg`),
-no script and no external resource. All text is HTML-escaped by the Jinja2 template.
+bads, calibration and population per score band, stability (PSI), fairness across groups of
+people the model never tells apart (:mod:`credo.model.fairness_report`) and the scorecard
+itself, bin by bin. The page needs nothing else: inline CSS, charts as inline SVG
+(:mod:`credo.model.svg`), no script and no external resource. All text is HTML-escaped by
+the Jinja2 template.
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ from credo.model.evaluation import (
     roc_curve_points,
     score_distribution,
 )
+from credo.model.fairness import FairnessAudit
+from credo.model.fairness_report import fairness_context
 from credo.model.stability import PsiRow
 from credo.model.svg import (
     BLUE,
@@ -108,7 +112,8 @@ class ReportData:
     """Everything the report shows.
 
     ``scorecard_table`` has one row per bin with the keys of :data:`SCORECARD_COLUMNS` (a list of
-    mappings or a DataFrame); ``psi_rows`` may include the score itself as a characteristic.
+    mappings or a DataFrame); ``psi_rows`` may include the score itself as a characteristic;
+    ``fairness`` holds the audits of attributes the model does not use (none: no section).
     """
 
     title: str
@@ -122,6 +127,7 @@ class ReportData:
     psi_rows: Sequence[PsiRow] = ()
     challenger: ChallengerInput | None = None
     bands: Sequence[Band] = DEFAULT_BANDS
+    fairness: Sequence[FairnessAudit] = ()
 
 
 def _real(value: object) -> float:
@@ -421,6 +427,7 @@ def _context(data: ReportData) -> dict[str, object]:
         ],
         "weights": _weights(data.dimension_weights, records),
         "scorecard": _scorecard_groups(records),
+        "fairness": fairness_context(data.fairness),
     }
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "partners",
     "people_credentials",
     "pointers",
+    "reliability_estimates",
     "runs",
     "scores",
     "secrets",
@@ -98,7 +99,24 @@ sources = Table(
     # how the source's disputes ended (kept when the people who disputed are erased)
     Column("disputes_upheld", Integer, nullable=False, default=0, server_default="0"),
     Column("disputes_rejected", Integer, nullable=False, default=0, server_default="0"),
+    # the reliability the operator declared at registration: the prior of every estimate
+    Column("reliability_declared", Float, nullable=False, default=1.0, server_default="1.0"),
 )
+
+reliability_estimates = Table(
+    "reliability_estimates",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(SOURCE), nullable=False, index=True),
+    Column("estimated_at", UTCDateTime, nullable=False),
+    Column("estimate", Float, nullable=False),
+    Column("previous", Float, nullable=False),
+    Column("applied", Boolean, nullable=False),
+    Column("evidence", Text, nullable=False),
+)
+"""Every stored reliability estimate of a source: the value, the weight it replaced, whether
+it became the weight (not when the source is pinned) and its evidence (JSON counts of facts,
+agreements and dispute outcomes; never anything about a person)."""
 
 consents = Table(
     "consents",
