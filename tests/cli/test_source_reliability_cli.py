@@ -91,7 +91,7 @@ def test_apply_makes_the_estimates_the_run_weights_except_pins(home: Path) -> No
 
 
 def test_the_table_shows_estimates_with_their_evidence(home: Path) -> None:
-    result = runner.invoke(app, ["source", "reliability"], env={"COLUMNS": "200"})
+    result = runner.invoke(app, ["source", "reliability", "--evidence"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     for text in ("source reliability", "quickloan", "arrears", "identity", "not checked"):
         assert text in result.stdout

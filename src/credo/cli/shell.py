@@ -63,6 +63,14 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
+
+
+def wide(columns: int) -> Console:
+    """The console to print a wide table on: in a log or a pipe (``make demo``) rich would
+    squeeze it to 80 columns and cut the figures, so there it gets ``columns``."""
+    return out if out.is_terminal else Console(soft_wrap=True, width=columns)
+
+
 state: dict[str, Any] = {}
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON for machines.")]

@@ -8,9 +8,10 @@ from dataclasses import asdict
 from typing import Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
-from credo.cli.shell import JsonFlag, app, err, open_home, out, progress_bar
+from credo.cli.shell import JsonFlag, app, err, open_home, out, progress_bar, wide
 from credo.events.reliability import ReliabilityEstimate
 from credo.events.schemas import CATEGORIES
 from credo.events.sources import Source, StoredEstimate
@@ -97,6 +98,10 @@ def source_reliability(
             "uses them), with their evidence, in the audit chain",
         ),
     ] = False,
+    evidence: Annotated[
+        bool,
+        typer.Option(help="Also show the evidence per category of data and family of facts"),
+    ] = False,
     as_json: JsonFlag = False,
 ) -> None:
     """Estimate each source's reliability from agreement and disputes, with the evidence.
@@ -120,7 +125,7 @@ def source_reliability(
             }
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
         return
-    _print_estimates(estimates)
+    _print_estimates(estimates, evidence=evidence)
     if applied is None:
         err.print("[yellow]tip:[/] --apply stores the estimates; the next `credo run` uses them")
         return
@@ -135,27 +140,29 @@ def source_reliability(
     out.print("stored; the next `credo run` weighs each source's events by its reliability")
 
 
-def _print_estimates(estimates: list[ReliabilityEstimate]) -> None:
-    headings = ("now", "estimate", "±", "set by", "pinned", "declared", "facts", "agree")
-    table = Table(title="source reliability (disputes: upheld / rejected)")
+def _print_estimates(estimates: list[ReliabilityEstimate], *, evidence: bool) -> None:
+    table = Table(
+        title="source reliability (facts other sources confirm; disputes upheld/rejected)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
     table.add_column("source", no_wrap=True)
-    for heading in (*headings, "disagree", "disputes"):
+    for heading in ("now", "estimate", "declared", "set by", "confirmed", "disputes"):
         table.add_column(heading, justify="left" if heading == "set by" else "right")
     for e in estimates:
         table.add_row(
             e.source,
             f"{e.current:.3f}",
-            f"{e.estimate:.3f}",
-            f"{e.spread:.3f}",
-            e.set_by,
-            "yes" if e.pinned else "",
+            f"{e.estimate:.3f} ± {e.spread:.3f}",
             f"{e.declared:.2f}",
-            f"{e.facts:,}",
-            f"{e.agreeing:,}",
-            f"{e.disagreeing:,}",
-            f"{e.disputes_upheld:,} / {e.disputes_rejected:,}",
+            "pinned" if e.pinned else e.set_by,
+            f"{e.agreeing:,}/{e.facts:,}",
+            f"{e.disputes_upheld:,}/{e.disputes_rejected:,}",
         )
-    out.print(table)
+    wide(100).print(table)
+    if not evidence:
+        err.print("--evidence shows how each estimate was reached, per category of data")
+        return
     detail = Table(
         title="evidence by category of data and family of facts "
         "(kappa: agreement beyond chance; reference: the most agreeing source's)"
@@ -183,7 +190,7 @@ def _print_estimates(estimates: list[ReliabilityEstimate]) -> None:
                     _rate(f.reference),
                     _rate(f.true_share) if f.true_share is not None else "no signal",
                 )
-    out.print(detail)
+    wide(150).print(detail)
 
 
 _TEXT = ("source", "category", "family")

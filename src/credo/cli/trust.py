@@ -22,7 +22,7 @@ import typer
 from rich.table import Table
 
 from credo.cli.models import model_app, read_target
-from credo.cli.shell import JsonFlag, err, open_home, out, progress_bar
+from credo.cli.shell import JsonFlag, err, open_home, out, progress_bar, wide
 from credo.errors import InvalidInputError, NotFoundError, UnreadableInputError
 from credo.features.service import parse_as_of
 from credo.home import Home
@@ -199,7 +199,7 @@ def _print(audit: FairnessAudit) -> None:
                  f"{g.impact_ratio:.2f}", f"{g.outcomes:,}", _pct(g.bad_rate),
                  _pct(g.mean_p_bad), auc, _short_note(audit, g)]  # fmt: skip
         table.add_row(*cells)
-    out.print(table)
+    wide(120).print(table)
     colour = {"pass": "green", "adverse impact": "red"}.get(audit.verdict, "yellow")
     ratio = audit.adverse_impact_ratio
     auc_range = audit.auc_range
