@@ -42,16 +42,18 @@ import itertools
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Literal, Self
+from typing import TYPE_CHECKING, Literal, Self
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from optbinning import OptimalBinning
 from sklearn.base import BaseEstimator
 
 from credo.errors import InvalidInputError, ModelError
 from credo.model.columns import as_float, as_target, is_missing
+
+if TYPE_CHECKING:  # optbinning (with scipy.stats and ortools) is imported when a binner fits:
+    from optbinning import OptimalBinning  # reading artifacts and the CLI start do not need it
 
 __all__ = [
     "TRENDS",
@@ -387,6 +389,8 @@ class MonotoneBinner(BaseEstimator):  # type: ignore[misc]
             )
 
     def _optbinning(self, dtype: str, special: list[float] | None) -> OptimalBinning:
+        from optbinning import OptimalBinning  # noqa: PLC0415 - see the TYPE_CHECKING import
+
         return OptimalBinning(
             name=self.name,
             dtype=dtype,

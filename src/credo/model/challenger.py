@@ -15,15 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import lightgbm
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from credo.errors import InvalidInputError, ModelError
+
+if TYPE_CHECKING:  # LightGBM is imported when a challenger is fitted, not by every CLI start
+    import lightgbm
 
 __all__ = ["Challenger", "ChallengerParams", "fit_challenger"]
 
@@ -140,6 +142,8 @@ def _constraints(
 def _classifier(
     params: ChallengerParams, n_trees: int, constraints: list[int], seed: int
 ) -> lightgbm.LGBMClassifier:
+    import lightgbm  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     return lightgbm.LGBMClassifier(
         n_estimators=n_trees,
         learning_rate=params.learning_rate,
@@ -163,6 +167,8 @@ def _early_stopped_trees(
     constraints: list[int],
     seed: int,
 ) -> int:
+    import lightgbm  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     assert params.early_stopping_rounds is not None
     fit_x, valid_x, fit_y, valid_y = train_test_split(
         frame, outcome, test_size=_VALIDATION_SHARE, stratify=outcome, random_state=seed
@@ -221,6 +227,8 @@ def fit_challenger(
     }
     constraints = _constraints(monotone or {}, features, set(categories))
     frame = _prepared(X, features, categories)
+    import lightgbm  # noqa: PLC0415 - see the TYPE_CHECKING import
+
     try:
         n_trees = (
             settings.n_estimators
