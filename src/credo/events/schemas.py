@@ -14,13 +14,21 @@ ingest moves them to the identity vault and keeps only keyed tokens and fingerpr
 
 from __future__ import annotations
 
+import re
 import types
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import pyarrow as pa
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+)
 
 __all__ = [
     "ARROW_TYPES",
@@ -348,6 +356,26 @@ TYPE_CATEGORY: dict[str, Category] = {
 }
 
 
+_NUMBER = re.compile(r"\s*[+-]?\d+(\.\d*)?\s*")
+
+
+def _no_unix_time(value: Any) -> Any:
+    """Read an ISO 8601 date-time, refusing a number (or a number written as text): pydantic
+    would read ``"9"`` as nine seconds after 1970; the ingest validator and the published
+    schema's ``date-time`` format do not. Whether it has an offset is checked after."""
+    message = "a date-time is ISO 8601 with an offset, e.g. 2026-10-05T08:00:00Z"
+    if isinstance(value, bool | int | float) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError(message)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(message) from exc
+    return value
+
+
 class Envelope(BaseModel):
     """Fields common to every event."""
 
@@ -366,7 +394,11 @@ class Envelope(BaseModel):
         ),
     ] = None
     subject: PersonId
-    occurred_at: Annotated[AwareDatetime, Field(description="When it happened, with a UTC offset")]
+    occurred_at: Annotated[
+        AwareDatetime,
+        BeforeValidator(_no_unix_time),
+        Field(description="When it happened, with a UTC offset"),
+    ]
     schema_version: Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION)] = SCHEMA_VERSION
     supersedes: Annotated[
         str | None,
