@@ -189,16 +189,17 @@ class DeltaEventLake:
             self.writing(wait=wait),
             _flock(self.path.parent / ".readers.lock", fcntl.LOCK_EX, wait=wait, busy=busy),
         ):
-            touched = drop if blank_counterpart is None else drop | blank_counterpart
+            blank = blank_counterpart if blank_counterpart is not None else ds.scalar(False)
             dataset = self.dataset()
-            months = sorted(
-                set(dataset.to_table(columns=["month"], filter=touched).column(0).to_pylist())
+            # one scan finds the months to rewrite and counts what goes and what is blanked
+            found = dataset.to_table(
+                columns={"month": ds.field("month"), "drop": drop, "blank": blank & ~drop},
+                filter=drop | blank,
             )
-            deleted = blanked = 0
+            months = sorted(set(found.column("month").to_pylist()))
+            deleted = int(pc.sum(found.column("drop")).as_py() or 0)
+            blanked = int(pc.sum(found.column("blank")).as_py() or 0)
             if months:
-                deleted = dataset.count_rows(filter=drop)
-                if blank_counterpart is not None:
-                    blanked = dataset.count_rows(filter=blank_counterpart & ~drop)
                 self._rewrite(dataset, months, drop, blank_counterpart)
             table = self.table()
             removed = table.vacuum(

@@ -68,6 +68,10 @@ _HELD: tuple[tuple[str, Table], ...] = (
 )
 
 
+class _NothingStoredError(Exception):
+    """The store holds nothing about the person (the lake may still)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Erasure:
     """What erasing one person removed from the store (counts: nothing is left to name them)
@@ -120,6 +124,17 @@ class ErasureService:
         """Step 1: remove ``subject`` from the store and queue their lake purge; returns the
         rows removed per kind and how many audit entries were made unlinkable."""
         _require_tokens([subject])
+        try:
+            return self._forget(subject, actor, events_known=False)
+        except _NothingStoredError:
+            # the lake is scanned outside the chain's lock, which every disclosure waits on
+            if not self._has_events(subject):
+                raise NotFoundError("credo holds nothing about this person") from None
+            return self._forget(subject, actor, events_known=True)
+
+    def _forget(
+        self, subject: str, actor: str, *, events_known: bool
+    ) -> tuple[dict[str, int], int]:
         with self._audit.writing() as conn:
             removed = {name: _delete(conn, table, subject) for name, table in _HELD}
             queued = conn.execute(
@@ -131,8 +146,8 @@ class ErasureService:
                 ).scalar_one()
             )
             held = any(removed.values()) or entries or queued is not None
-            if not held and not self._has_events(subject):
-                raise NotFoundError("credo holds nothing about this person")
+            if not held and not events_known:
+                raise _NothingStoredError  # rolls back: nothing was deleted, nothing is appended
             insert_ignore(conn, erasures, [{"subject": subject, "requested_at": self._clock.now()}])
             detail = {**{k: v for k, v in removed.items() if v}, "audit_entries": entries}
             self._audit.erase_subject(conn, subject, actor, detail)
